@@ -1,0 +1,58 @@
+"""Errors people can act on: every issue says where (file, line, column, field path or JSON
+path) and what was expected. Loaders collect all issues before raising, so one run shows them
+all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in one input, located as precisely as the input allows."""
+
+    message: str
+    path: str = ""
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        field = f"{self.path}: " if self.path else ""
+        return f"{where}{field}{self.message}"
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class IssuesError(EngineError):
+    """An error that carries a list of located issues."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+
+class PlanError(IssuesError):
+    """A plan or rule-library file is invalid; nothing was loaded."""
+
+
+class ClaimError(IssuesError):
+    """A claim is invalid; it was not adjudicated and nothing was recorded for it."""
+
+
+class RuleEvaluationError(EngineError):
+    """The rule evaluator failed on a claim even after isolating it."""
+
+
+class LedgerError(EngineError):
+    """The history store refused a change (for example, a claim recorded twice)."""

@@ -1,0 +1,197 @@
+"""Reading `rules/` and `plans/`: strict YAML -> pydantic models -> compiled plans.
+
+Every issue in every file is collected before anything is raised, so `adjudicator check`
+shows them all at once, each with file, line, column and field path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from engine.conditions import ConditionParser, TRUE, conjoin, negate
+from engine.errors import Issue, PlanError
+from engine.icd import CodeIndex
+from engine.model.library import CircumstanceLibrary, ExclusionLibrary, Library
+from engine.model.plan import Plan
+from engine.rules.compiler import CompiledPlan, ExclusionDefinition, RuleLibrary, compile_plan
+from engine.yamlsource import YamlDocument, read_yaml
+
+_LIBRARY = TypeAdapter(Library)
+
+
+def load_library(rules_dir: Path | str) -> RuleLibrary:
+    library, issues = read_library(Path(rules_dir))
+    if issues:
+        raise PlanError(issues)
+    return library
+
+
+def load_plans(plans_dir: Path | str, library: RuleLibrary) -> list[CompiledPlan]:
+    plans, issues = read_plans(Path(plans_dir), library)
+    if issues:
+        raise PlanError(issues)
+    return plans
+
+
+def read_library(rules_dir: Path) -> tuple[RuleLibrary, list[Issue]]:
+    """Load every `*.yaml` in `rules_dir`; returns what loaded and every issue found."""
+    library = RuleLibrary()
+    issues: list[Issue] = []
+    files = sorted(rules_dir.rglob("*.yaml"))
+    if not files:
+        issues.append(Issue(f"no rule libraries (*.yaml) found in {rules_dir}"))
+    parsed: list[tuple[YamlDocument, Any]] = []
+    for path in files:
+        document, file_issues = read_yaml(path)
+        issues.extend(file_issues)
+        if file_issues:
+            continue
+        library.files[str(path)] = path.read_bytes()
+        model = _validate(_LIBRARY, document, issues)
+        if model is not None:
+            parsed.append((document, model))
+
+    # Circumstances first: exclusion clauses refer to them.
+    for document, model in parsed:
+        if isinstance(model, CircumstanceLibrary):
+            for index, entry in enumerate(model.codes):
+                if entry.code in library.circumstances:
+                    issues.append(document.issue(f"circumstance {entry.code!r} is defined twice", ("codes", index, "code")))
+                library.circumstances[entry.code] = entry.title
+    for document, model in parsed:
+        if isinstance(model, ExclusionLibrary):
+            _add_exclusions(document, model, library, issues)
+    return library, issues
+
+
+def _add_exclusions(document: YamlDocument, model: ExclusionLibrary, library: RuleLibrary, issues: list[Issue]) -> None:
+    parser = ConditionParser(document.issue, set(library.circumstances), library.code_sets)
+    for index, clause in enumerate(model.clauses):
+        if clause.id in library.exclusions:
+            issues.append(document.issue(f"exclusion clause {clause.id!r} is defined twice", ("clauses", index, "id")))
+        when = parser.parse(clause.when, ("clauses", index, "when"))
+        unless = TRUE if clause.unless is None else parser.parse(clause.unless, ("clauses", index, "unless"))
+        condition = when if clause.unless is None else conjoin(when, negate(unless))
+        library.exclusions[clause.id] = ExclusionDefinition(clause.id, clause.title, condition)
+    issues.extend(parser.issues)
+    for group, members in model.groups.items():
+        for index, clause_id in enumerate(members):
+            if not any(c.id == clause_id for c in model.clauses) and clause_id not in library.exclusions:
+                issues.append(document.issue(f"group {group!r} names unknown clause {clause_id!r}", ("groups", group, index)))
+        if group in library.groups:
+            issues.append(document.issue(f"exclusion group {group!r} is defined twice", ("groups", group)))
+        library.groups[group] = list(members)
+
+
+def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan], list[Issue]]:
+    plans: list[CompiledPlan] = []
+    issues: list[Issue] = []
+    files = sorted(plans_dir.rglob("*.yaml"))
+    if not files:
+        issues.append(Issue(f"no plans (*.yaml) found in {plans_dir}"))
+    library_digest = hashlib.sha256()
+    for name in sorted(library.files):
+        library_digest.update(name.encode() + b"\0" + library.files[name])
+    for path in files:
+        document, file_issues = read_yaml(path)
+        issues.extend(file_issues)
+        if file_issues:
+            continue
+        plan = _validate(Plan, document, issues)
+        if plan is None:
+            continue
+        rules, code_sets, plan_issues = compile_plan(plan, library, document.issue)
+        issues.extend(plan_issues)
+        if plan_issues:
+            continue
+        content_hash = hashlib.sha256(path.read_bytes() + library_digest.digest()).hexdigest()
+        plans.append(
+            CompiledPlan(
+                plan=plan,
+                source=str(path),
+                content_hash=content_hash,
+                rules=rules,
+                code_sets=code_sets,
+                code_index=CodeIndex(list(code_sets.values())),
+                circumstance_flags=frozenset(f"ci_{code}" for code in library.circumstances),
+            )
+        )
+    seen: dict[tuple[str, str], str] = {}
+    for compiled in plans:
+        key = (compiled.plan.plan, compiled.plan.revision)
+        if key in seen:
+            issues.append(Issue(f"plan {key[0]} revision {key[1]} is also defined in {seen[key]}", file=compiled.source))
+        seen[key] = compiled.source
+    return plans, issues
+
+
+def _validate(model: Any, document: YamlDocument, issues: list[Issue]):
+    """Validate `document.data` against a pydantic model or adapter, locating each error."""
+    validate = model.validate_python if isinstance(model, TypeAdapter) else model.model_validate
+    try:
+        return validate(document.data)
+    except ValidationError as error:
+        root = model if isinstance(model, type) else None
+        for detail in error.errors(include_url=False):
+            issues.append(document.issue(_message(detail, root), detail["loc"]))
+        return None
+
+
+def _message(detail: dict, root: type[BaseModel] | None) -> str:
+    """pydantic's message, rephrased where a product person needs more than it says."""
+    kind, loc = detail["type"], detail["loc"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(root, loc[:-1]) if root else []
+        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return f"unknown key {loc[-1]!r}{hint}"
+    if kind == "missing":
+        return "this field is required"
+    message = detail["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    given = detail.get("input")
+    if kind not in ("missing",) and not isinstance(given, (dict, list)) and given is not None:
+        message += f" (got {given!r})"
+    return message
+
+
+def _allowed_keys(model: Any, loc: tuple) -> list[str]:
+    """Field names of the model found by walking `loc` from `model` (best effort)."""
+    candidates = [model]
+    for element in loc:
+        next_candidates = []
+        for candidate in candidates:
+            for inner in _unwrap(candidate):
+                if isinstance(element, str) and isinstance(inner, type) and issubclass(inner, BaseModel):
+                    if element in inner.model_fields:
+                        next_candidates.append(inner.model_fields[element].annotation)
+                    else:  # union tag in the location: keep the candidate
+                        next_candidates.append(inner)
+                elif isinstance(element, int):
+                    args = typing.get_args(inner)
+                    if typing.get_origin(inner) in (list, tuple) and args:
+                        next_candidates.append(args[0])
+                    elif typing.get_origin(inner) is dict and len(args) == 2:
+                        next_candidates.append(args[1])
+        candidates = next_candidates or candidates
+    keys: list[str] = []
+    for candidate in candidates:
+        for inner in _unwrap(candidate):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                keys.extend(k for k in inner.model_fields if k not in keys)
+    return keys
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [inner for arg in typing.get_args(annotation) for inner in _unwrap(arg)]
+    return [annotation]

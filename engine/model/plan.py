@@ -1,0 +1,160 @@
+"""A plan revision as product teams write it in `plans/`.
+
+Conditions (`require`, `when`, `applies_when`) are kept as raw YAML here and parsed by
+`engine.conditions` with their YAML paths, so a wrong field name points at its own line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, model_validator
+
+from engine.model.types import Identifier, Money, Rate, Strict
+from engine.vocabulary import DAY_FIELDS, EVENT_KINDS, MONEY_FIELDS
+
+MoneyField = Literal[tuple(MONEY_FIELDS)]  # type: ignore[valid-type]
+DayField = Literal[DAY_FIELDS]  # type: ignore[valid-type]
+EventKind = Literal[EVENT_KINDS]  # type: ignore[valid-type]
+
+
+class PerUnit(Strict):
+    """An amount multiplied by the enrolment's units (× 份数)."""
+
+    per_unit: Money
+
+
+Amount = Union[Money, PerUnit]
+
+
+class UnitRange(Strict):
+    min: int = Field(ge=1)
+    max: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min > self.max:
+            raise ValueError(f"units.min ({self.min}) is above units.max ({self.max})")
+        return self
+
+
+class Clause(Strict):
+    id: Identifier
+    title: str = Field(description="中文说明, shown in decisions")
+
+
+class Requirement(Clause):
+    """Eligibility or coverage: the claim is refused when `require` does not hold."""
+
+    require: Any
+
+
+class WaitingPeriod(Clause):
+    """Events with `applies_when` earlier than first continuous start + `days` are refused."""
+
+    days: int = Field(ge=1)
+    applies_when: Any = None
+
+
+class Exclusions(Strict):
+    groups: list[Identifier] = []
+    clauses: list[Identifier] = []
+
+
+class BaseDifference(Strict):
+    """A base computed as one money field less others, never below 0."""
+
+    of: MoneyField
+    less: list[MoneyField] = []
+
+
+class Band(Strict):
+    """Rate paid on the part of the after-deductible base up to `up_to` (the last band has none)."""
+
+    up_to: Money | None = None
+    rate: Rate
+
+
+class Schedule(Strict):
+    """Deductible and bands for the claims that meet `when` (tried in order, first wins)."""
+
+    when: Any = None
+    deductible_per_term: Money = Decimal("0.00")
+    bands: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bands_increase(self):
+        limits = [band.up_to for band in self.bands]
+        if limits[-1] is not None:
+            raise ValueError("the last band has no up_to: it pays the rest")
+        if any(limit is None for limit in limits[:-1]):
+            raise ValueError("every band but the last needs up_to")
+        if any(a >= b for a, b in zip(limits[:-2], limits[1:-1])):
+            raise ValueError("band limits must increase")
+        return self
+
+
+class Caps(Strict):
+    cap_per_claim: Amount | None = None
+    cap_per_term: Amount | None = None
+    cap_per_life: Amount | None = None
+
+
+class Reimbursement(Caps, Clause):
+    """Pays a share of a cost base after an annual deductible, by bands."""
+
+    pays: Literal["reimbursement"]
+    when: Any = None
+    base: MoneyField | BaseDifference
+    schedules: list[Schedule] = Field(min_length=1)
+
+
+class ExtraDays(Clause):
+    """Days among the paid days that are paid again (e.g. ICU days paid twice)."""
+
+    days: DayField
+    amount_per_day: Amount
+
+
+class PerDay(Caps, Clause):
+    """Pays an amount per day of a stay after deductible days, within a day limit per term."""
+
+    pays: Literal["per_day"]
+    when: Any = None
+    days: DayField
+    deductible_days: int = Field(default=0, ge=0, description="days per stay not paid")
+    amount_per_day: Amount
+    max_days_per_term: int | None = Field(default=None, ge=1)
+    extra_days: list[ExtraDays] = []
+
+
+Benefit = Annotated[Union[Reimbursement, PerDay], Field(discriminator="pays")]
+
+
+class Plan(Strict):
+    plan: Identifier = Field(description="plan id, e.g. inpatient-medical")
+    title: str = Field(description="中文名称")
+    revision: str = Field(min_length=1)
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    fee: Amount
+    units: UnitRange | None = None
+    events: list[EventKind] = Field(min_length=1, description="event kinds the plan covers")
+    eligibility: list[Requirement] = []
+    coverage: list[Requirement] = []
+    waiting_periods: list[WaitingPeriod] = []
+    exclusions: Exclusions = Exclusions()
+    benefits: list[Benefit] = Field(min_length=1)
+    notes: str | None = Field(default=None, description="how ambiguous catalogue text was read")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        ids = [c.id for c in (*self.eligibility, *self.coverage, *self.waiting_periods, *self.benefits)]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"clause ids must be unique within a plan: {', '.join(duplicates)}")
+        return self

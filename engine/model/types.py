@@ -1,0 +1,64 @@
+"""Shared field types: money with at most two decimals, rates in [0, 1], identifiers."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from engine.money import format_money, has_at_most_two_decimals
+
+
+def _to_decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a number, not true/false")
+    if isinstance(value, float):
+        raise ValueError(
+            f"{what} must be exact: write it as a string such as \"12.50\" (binary floats are refused)"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, (int, str)):
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"{what} must be a number, got {value!r}") from None
+    else:
+        raise ValueError(f"{what} must be a number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"{what} must be a finite number, got {value!r}")
+    return result
+
+
+def _money(value: Any) -> Decimal:
+    amount = _to_decimal(value, "money")
+    if amount < 0:
+        raise ValueError(f"money cannot be negative, got {amount}")
+    if not has_at_most_two_decimals(amount):
+        raise ValueError(f"money has at most 2 decimals (fen), got {amount}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _rate(value: Any) -> Decimal:
+    rate = _to_decimal(value, "rate")
+    if not (0 <= rate <= 1):
+        raise ValueError(f"a rate must lie in [0, 1], got {rate}")
+    return rate
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    PlainSerializer(format_money, return_type=str, when_used="json"),
+    Field(json_schema_extra={"description": "yuan with at most two decimals, e.g. \"1234.50\""}),
+]
+Rate = Annotated[Decimal, BeforeValidator(_rate), PlainSerializer(str, return_type=str, when_used="json")]
+Quantity = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)

@@ -1,0 +1,1 @@
+"""Compiling plans into rules and evaluating them (durable_rules, or plain Python)."""

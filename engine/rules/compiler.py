@@ -1,0 +1,155 @@
+"""Plan revision -> compiled rules: one flat list of named rules, each tied to its YAML clause.
+
+A rule fires when its clause decides something about the claim:
+- `eligibility:<id>` / `coverage:<id>` fire when the requirement is NOT met;
+- `exclusion:<id>` fires when an exclusion clause matches and its `unless` does not;
+- `waiting:<id>` fires when the event falls inside the waiting period;
+- `benefit:<id>:<n>` fires when the benefit's trigger and its n-th schedule hold.
+Rules never see history: they say what the claim is, the payout step says how much is left.
+That keeps rule evaluation batchable across claims of the same member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from engine.conditions import (
+    TRUE,
+    Compare,
+    Condition,
+    ConditionParser,
+    code_sets as code_sets_used,
+    conjoin,
+    negate,
+)
+from engine.errors import Issue
+from engine.icd import CodeIndex, CodeSet
+from engine.model.plan import PerDay, Plan, Reimbursement
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    name: str
+    kind: str  # eligibility | coverage | exclusion | waiting | benefit
+    clause: str
+    title: str
+    condition: Condition
+    benefit: str | None = None
+    schedule: int | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class ExclusionDefinition:
+    id: str
+    title: str
+    condition: Condition  # when AND NOT unless
+
+
+@dataclass
+class RuleLibrary:
+    """What `rules/` provides to plans: circumstance codes, exclusion clauses and groups."""
+
+    circumstances: dict[str, str] = field(default_factory=dict)
+    exclusions: dict[str, ExclusionDefinition] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    code_sets: dict[str, CodeSet] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class CompiledPlan:
+    plan: Plan
+    source: str
+    content_hash: str
+    rules: list[CompiledRule]
+    code_sets: dict[str, CodeSet]
+    code_index: CodeIndex
+    circumstance_flags: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        """Unique name of this revision's ruleset: plan id, revision and content hash."""
+        return f"{self.plan.plan}@{self.plan.revision}#{self.content_hash[:12]}"
+
+    def rule(self, name: str) -> CompiledRule:
+        return self._by_name[name]
+
+    def __post_init__(self):
+        self._by_name = {rule.name: rule for rule in self.rules}
+        self.benefits = {benefit.id: benefit for benefit in self.plan.benefits}
+
+
+def compile_plan(
+    plan: Plan,
+    library: RuleLibrary,
+    report: Callable[[str, tuple], Issue],
+) -> tuple[list[CompiledRule], dict[str, CodeSet], list[Issue]]:
+    """Parse every condition of `plan` (using the raw YAML for paths) and emit its rules."""
+    code_sets: dict[str, CodeSet] = {}
+    parser = ConditionParser(report, set(library.circumstances), code_sets)
+    issues: list[Issue] = []
+    rules: list[CompiledRule] = []
+
+    def condition(data: Any, path: tuple) -> Condition:
+        return TRUE if data is None else parser.parse(data, path)
+
+    for section in ("eligibility", "coverage"):
+        for index, clause in enumerate(getattr(plan, section)):
+            met = condition(clause.require, (section, index, "require"))
+            rules.append(CompiledRule(f"{section}:{clause.id}", section, clause.id, clause.title, negate(met)))
+
+    for index, period in enumerate(plan.waiting_periods):
+        applies = condition(period.applies_when, ("waiting_periods", index, "applies_when"))
+        inside = Compare("days_from_first_continuous_start", "lt", period.days)
+        rules.append(CompiledRule(f"waiting:{period.id}", "waiting", period.id, period.title, conjoin(applies, inside)))
+
+    for clause_id, group in _exclusion_clauses(plan, library, report, issues):
+        definition = library.exclusions[clause_id]
+        rules.append(
+            CompiledRule(f"exclusion:{clause_id}", "exclusion", clause_id, definition.title, definition.condition, group=group)
+        )
+    for rule in rules:
+        if rule.kind == "exclusion":
+            for flag in code_sets_used(rule.condition, library.code_sets):
+                code_sets[flag] = library.code_sets[flag]
+
+    for index, benefit in enumerate(plan.benefits):
+        trigger = condition(benefit.when, ("benefits", index, "when"))
+        if isinstance(benefit, Reimbursement):
+            for number, schedule in enumerate(benefit.schedules):
+                selects = condition(schedule.when, ("benefits", index, "schedules", number, "when"))
+                rules.append(
+                    CompiledRule(
+                        f"benefit:{benefit.id}:{number}", "benefit", benefit.id, benefit.title,
+                        conjoin(trigger, selects), benefit=benefit.id, schedule=number,
+                    )
+                )
+        elif isinstance(benefit, PerDay):
+            rules.append(
+                CompiledRule(f"benefit:{benefit.id}:0", "benefit", benefit.id, benefit.title, trigger, benefit=benefit.id, schedule=0)
+            )
+
+    issues.extend(parser.issues)
+    return rules, code_sets, issues
+
+
+def _exclusion_clauses(plan: Plan, library: RuleLibrary, report, issues: list[Issue]):
+    """(clause id, group or None) for every exclusion the plan refers to, each once."""
+    seen: set[str] = set()
+    for index, group in enumerate(plan.exclusions.groups):
+        if group not in library.groups:
+            issues.append(report(f"unknown exclusion group {group!r}; known: {', '.join(sorted(library.groups))}", ("exclusions", "groups", index)))
+            continue
+        for clause_id in library.groups[group]:
+            if clause_id not in seen:
+                seen.add(clause_id)
+                yield clause_id, group
+    for index, clause_id in enumerate(plan.exclusions.clauses):
+        if clause_id not in library.exclusions:
+            issues.append(report(f"unknown exclusion clause {clause_id!r}; known: {', '.join(sorted(library.exclusions))}", ("exclusions", "clauses", index)))
+            continue
+        if clause_id not in seen:
+            seen.add(clause_id)
+            yield clause_id, None

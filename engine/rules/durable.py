@@ -1,0 +1,195 @@
+"""The durable_rules evaluator: the only module that imports durable_rules.
+
+Each compiled plan revision becomes one ruleset, created once per process from plain JSON
+(no Python DSL, no `Host`). Claims' facts are asserted in small batches under one session id,
+the fired rules are drained through the engine's low-level action calls, and the session is
+deleted. This sidesteps the traps measured in `shared/notes/durable_rules.md`:
+
+- no `Host`, so no timer threads and no swallowed action exceptions (there are no Python
+  actions: a fired rule is read from the match the engine returns);
+- every session is deleted after its batch, so live sessions never approach the 1,024 limit;
+- a catch-all rule (`seen`) fires for every accepted fact, so `delete_state` never runs on a
+  session where nothing fired (a segfault), and a fact dropped by the 32-bit id-hash collision
+  is noticed and evaluated again alone under a different id;
+- facts carry only ints, short strings and presence flags, and are checked against the
+  255-property limit before they are sent (beyond it the engine crashes);
+- one lock serialises every call into the C engine, which is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import durable_rules_engine as _engine
+
+from engine.conditions import All, AnyOf, Compare, Condition, Flag
+from engine.errors import RuleEvaluationError
+from engine.rules.compiler import CompiledPlan
+
+CATCH_ALL = "seen"
+BATCH_SIZE = 400
+MAX_PROPERTIES = 240  # the engine fails at 255; keep a margin for id, sid and type
+MAX_EQUALITY_ALTERNATIVES = 400  # ~511 per field across a ruleset breaks the engine
+
+_MATCH = re.compile(r'^\{"([^"]+)":\{"m":\{"id": ?"([^"]+)"')
+_OPERATORS = {"neq": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+
+
+def to_durable(condition: Condition) -> dict | None:
+    """Condition tree -> durable_rules JSON expression (None for an always-true condition)."""
+    if isinstance(condition, Compare):
+        if condition.op == "eq":
+            return {condition.field: condition.value}
+        return {_OPERATORS[condition.op]: {condition.field: condition.value}}
+    if isinstance(condition, Flag):
+        return {"$ex" if condition.present else "$nex": {condition.name: 1}}
+    items = [to_durable(item) for item in condition.items]
+    if isinstance(condition, All):
+        items = [item for item in items if item is not None]
+        if not items:
+            return None
+        return items[0] if len(items) == 1 else {"$and": items}
+    if any(item is None for item in items):
+        return None
+    return items[0] if len(items) == 1 else {"$or": items}
+
+
+def ruleset_definition(plan: CompiledPlan) -> dict:
+    """The plan's rules as a durable_rules ruleset. Every rule also requires the fact type `c`,
+    so no rule can match the engine's own state fact (a rule of `$nex` only would loop)."""
+    definition = {CATCH_ALL: {"all": [{"m": {"t": "c"}}]}}
+    for rule in plan.rules:
+        if isinstance(rule.condition, AnyOf) and not rule.condition.items:
+            continue  # can never fire
+        expression = to_durable(rule.condition)
+        matcher = {"t": "c"} if expression is None else {"$and": [{"t": "c"}, expression]}
+        definition[rule.name] = {"all": [{"m": matcher}]}
+    _check_limits(plan, definition)
+    return definition
+
+
+def _check_limits(plan: CompiledPlan, definition: dict) -> None:
+    counts: dict[str, int] = {}
+
+    def visit(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("$"):
+                    visit(value)
+                else:
+                    counts[key] = counts.get(key, 0) + 1
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(definition)
+    for field, count in counts.items():
+        if count > MAX_EQUALITY_ALTERNATIVES:
+            raise RuleEvaluationError(
+                f"{plan.source}: field {field!r} is tested {count} times across the plan's rules; "
+                f"durable_rules fails beyond about 511. Use a code list (diagnosis: {{icd10: [...]}}) instead."
+            )
+
+
+class DurableEvaluator:
+    """Evaluates compiled plans through durable_rules. One instance per process is enough."""
+
+    name = "durable"
+    _lock = threading.Lock()
+    _handles: dict[str, int] = {}  # rulesets are process-global inside the engine
+
+    def __init__(self, batch_size: int = BATCH_SIZE):
+        self.batch_size = batch_size
+        self._session = 0
+
+    def prepare(self, plan: CompiledPlan) -> None:
+        """Create the plan's ruleset once per process (compiling is the slow part)."""
+        with self._lock:
+            if plan.key not in self._handles:
+                definition = json.dumps(ruleset_definition(plan), ensure_ascii=False)
+                self._handles[plan.key] = _engine.create_ruleset(plan.key, definition)
+
+    def evaluate(self, requests: list[tuple[CompiledPlan, dict]]) -> list[frozenset[str] | RuleEvaluationError]:
+        """Fired rule names for each (plan, fact), in order. A fact the engine cannot take
+        yields an error in its place; the others are still answered."""
+        results: list[frozenset[str] | RuleEvaluationError] = [frozenset()] * len(requests)
+        by_plan: dict[str, list[int]] = {}
+        for index, (plan, fact) in enumerate(requests):
+            if len(fact) > MAX_PROPERTIES:
+                results[index] = RuleEvaluationError(f"fact has {len(fact)} properties; durable_rules takes at most 255")
+                continue
+            self.prepare(plan)
+            by_plan.setdefault(plan.key, []).append(index)
+        for key, indices in by_plan.items():
+            handle = self._handles[key]
+            for start in range(0, len(indices), self.batch_size):
+                chunk = indices[start : start + self.batch_size]
+                self._evaluate_chunk(handle, [requests[i][1] for i in chunk], chunk, results)
+        return results
+
+    def _evaluate_chunk(self, handle, facts: list[dict], indices: list[int], results: list) -> None:
+        try:
+            fired = self._run(handle, facts, [str(i) for i in range(len(facts))])
+        except _EngineFailure:
+            fired = {}
+        for position, index in enumerate(indices):
+            names = fired.get(str(position))
+            if names is None or CATCH_ALL not in names:
+                names = self._run_alone(handle, facts[position])
+            if isinstance(names, RuleEvaluationError):
+                results[index] = names
+            else:
+                results[index] = frozenset(names - {CATCH_ALL})
+
+    def _run_alone(self, handle, fact: dict) -> set[str] | RuleEvaluationError:
+        """Retry one fact in its own session, under ids unlike the batch's (hash collisions)."""
+        for attempt in ("r", "retry-1", "retry-2"):
+            try:
+                fired = self._run(handle, [fact], [attempt]).get(attempt)
+            except _EngineFailure as failure:
+                return RuleEvaluationError(f"durable_rules rejected the claim's facts: {failure}")
+            if fired and CATCH_ALL in fired:
+                return fired
+        return RuleEvaluationError("durable_rules did not evaluate the claim's facts")
+
+    def _run(self, handle, facts: list[dict], ids: list[str]) -> dict[str, set[str]]:
+        with self._lock:
+            self._session += 1
+            sid = str(self._session)
+            payload = json.dumps(
+                [{"id": fact_id, "sid": sid, "t": "c", **fact} for fact_id, fact in zip(ids, facts)],
+                ensure_ascii=False,
+            )
+            fired: dict[str, set[str]] = {}
+            started = False
+            try:
+                try:
+                    _, state = _engine.assert_facts(handle, payload)
+                    result = _engine.start_action_for_state(handle, state)
+                except Exception as error:  # the C engine raises plain Exceptions with a code
+                    raise _EngineFailure(str(error)) from error
+                message = result[1] if result else None
+                while message:
+                    started = True
+                    rule, fact_id = _parse(message)
+                    fired.setdefault(fact_id, set()).add(rule)
+                    message = _engine.complete_and_start_action(handle, state)
+            finally:
+                if started:  # deleting a session where nothing fired crashes the engine
+                    _engine.delete_state(handle, sid)
+            return fired
+
+
+class _EngineFailure(Exception):
+    pass
+
+
+def _parse(message: str) -> tuple[str, str]:
+    match = _MATCH.match(message)
+    if match:
+        return match.group(1), match.group(2)
+    decoded = json.loads(message)
+    rule, frame = next(iter(decoded.items()))
+    return rule, str(frame["m"]["id"])

@@ -1,0 +1,50 @@
+"""Dates of cover: age on a term's start, continuous renewal and the first continuous start.
+
+Catalogue §0: an enrolment is a continuous renewal when the member held the same plan in the
+previous term and the new term starts no more than 30 days after the old one ended
+(new start <= old end + 30 days). The first continuous start is the start of the earliest term
+of that unbroken chain. Earlier terms are read from the claim's own enrolments; a caller whose
+claim lists only the current term states `first_continuous_start` instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.model.claim import Enrolment
+
+RENEWAL_GRACE_DAYS = 30
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Whole years on `day` (周岁). A 29 February birthday is reached on 1 March in other years."""
+    years = day.year - birth_date.year
+    if (day.month, day.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def renews(previous: Enrolment, following: Enrolment) -> bool:
+    return previous.start < following.start and following.start <= previous.end + dt.timedelta(days=RENEWAL_GRACE_DAYS)
+
+
+def continuity(enrolment: Enrolment, enrolments: list[Enrolment]) -> tuple[bool, dt.date]:
+    """(is a continuous renewal, first continuous start) of `enrolment` among the claim's terms."""
+    same_plan = sorted((e for e in enrolments if e.plan == enrolment.plan), key=lambda e: e.start)
+    current = enrolment
+    renewal = False
+    while True:
+        previous = [e for e in same_plan if e.start < current.start and renews(e, current)]
+        if not previous:
+            break
+        renewal = True
+        current = min(previous, key=lambda e: e.start)
+    first_start = current.start
+    if enrolment.first_continuous_start is not None and enrolment.first_continuous_start < first_start:
+        first_start = enrolment.first_continuous_start
+        renewal = True
+    return renewal, first_start
+
+
+def covers(enrolment: Enrolment, day: dt.date) -> bool:
+    return enrolment.start <= day <= enrolment.end
