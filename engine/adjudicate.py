@@ -15,7 +15,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from engine.conditions import describe
 from engine.ledger import Change, History, Scratch
 from engine.model.claim import Claim, Enrolment
 from engine.model.decision import (
@@ -76,7 +75,7 @@ def decide(
 
 def _decide_enrolment(claim: Claim, target: Target, names: frozenset[str], scratch: Scratch) -> EnrolmentDecision:
     plan = target.plan
-    rules = sorted((plan.rule(name) for name in names), key=lambda r: (_kind_rank(r.kind), plan.rules.index(r)))
+    rules = sorted((plan.rule(name) for name in names), key=lambda r: (_kind_rank(r.kind), plan.rank[r.name]))
     refusals = [_refusal(rule, claim, target) for rule in rules if rule.kind in REFUSAL_ORDER]
     clauses = [rule.name for rule in rules if rule.kind in REFUSAL_ORDER]
     lines = []
@@ -107,6 +106,7 @@ def _decide_enrolment(claim: Claim, target: Target, names: frozenset[str], scrat
         lines=lines,
         refusals=refusals,
         clauses=clauses,
+        missing=[],
     )
 
 
@@ -116,17 +116,21 @@ def _kind_rank(kind: str) -> int:
 
 def _refusal(rule, claim: Claim, target: Target) -> Refusal:
     code = REFUSAL_CODES.get(rule.kind, f"excluded:{rule.clause}")
-    detail = f"{rule.name} held: {describe(rule.condition, {f: str(s) for f, s in target.plan.code_sets.items()})}"
+    detail = f"{rule.name} held: {rule.description}"
     if rule.kind == "waiting":
         day = (claim.event.date - target.first_continuous_start).days
         detail = f"event on day {day} after first continuous start {target.first_continuous_start}; {detail}"
     return Refusal(code=code, clause=rule.clause, message=REFUSAL_MESSAGES[rule.kind].format(title=rule.title), detail=detail)
 
 
+LIMIT_NOTES = frozenset({"cap_reached", "day_limit_reached"})
+
+
 def _enrolment_status(amount: Decimal, lines, refusals) -> str:
+    """Paid in full, paid less than claimed because a limit cut it (partial), or nothing."""
     if amount == 0:
         return "denied"
-    if any(line.amount < line.computed for line in lines) or refusals:
+    if refusals or any(line.note_code in LIMIT_NOTES for line in lines):
         return "partial"
     return "paid"
 

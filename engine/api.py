@@ -37,7 +37,7 @@ class AdjudicationResult:
     changes: list[Change]
 
     def to_json(self) -> str:
-        return self.decision.model_dump_json()
+        return self.decision.to_json()
 
 
 def make_evaluator(name: str):
@@ -151,20 +151,32 @@ class Adjudicator:
 
     def targets(self, claim: Claim) -> tuple[list[Target], list[SkippedEnrolment]]:
         """The enrolments that cover the event (term and event kind), with the plan revision
-        in force on each one's start; the others are listed as skipped."""
-        targets, skipped = [], []
-        for enrolment in claim.enrolments:
-            revision = self.revision_for(enrolment)
+        in force on each one's start; the others are listed as skipped. Earlier terms, listed
+        only to show continuity, need no revision of their own."""
+        targets, skipped, issues = [], [], []
+        for index, enrolment in enumerate(claim.enrolments):
             if not covers(enrolment, claim.event.date):
                 skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="outside_term"))
-            elif claim.event.kind not in revision.plan.events:
+                continue
+            where = f"$.enrolments[{index}]"
+            try:
+                revision = self.revision_for(enrolment)
+            except LookupError:
+                wanted = f"revision {enrolment.revision!r}" if enrolment.revision else f"revision in force on {enrolment.start}"
+                issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
+                continue
+            issues.extend(_unit_issues(revision.plan, enrolment, where))
+            if claim.event.kind not in revision.plan.events:
                 skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="event_not_covered"))
             else:
                 renewal, first_start = continuity(enrolment, claim.enrolments)
                 targets.append(Target(enrolment, revision, renewal, first_start))
+        if issues:
+            raise ClaimError(issues)
         return targets, skipped
 
     def revision_for(self, enrolment) -> CompiledPlan:
+        """The revision pinned by the enrolment, or the one in force on its start."""
         for plan in reversed(self.revisions[enrolment.plan]):
             if enrolment.revision is not None:
                 if plan.plan.revision == enrolment.revision:
@@ -177,22 +189,13 @@ class Adjudicator:
     def check_claim(self, claim: Claim) -> Claim:
         """Checks that need the loaded plans and rules; every problem with its JSON path."""
         issues: list[Issue] = []
+        seen_ids: set[str] = set()
         for index, enrolment in enumerate(claim.enrolments):
-            where = f"$.enrolments[{index}]"
+            if enrolment.enrolment_id in seen_ids:
+                issues.append(Issue(f"enrolment_id {enrolment.enrolment_id!r} is listed twice", f"$.enrolments[{index}].enrolment_id"))
+            seen_ids.add(enrolment.enrolment_id)
             if enrolment.plan not in self.revisions:
-                issues.append(Issue(f"unknown plan {enrolment.plan!r}; known: {', '.join(sorted(self.revisions))}", f"{where}.plan"))
-                continue
-            try:
-                plan = self.revision_for(enrolment).plan
-            except LookupError:
-                wanted = f"revision {enrolment.revision!r}" if enrolment.revision else f"a revision in force on {enrolment.start}"
-                issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
-                continue
-            if plan.units is not None:
-                if enrolment.units is None:
-                    issues.append(Issue(f"plan {plan.plan} is bought in units: units is required", f"{where}.units"))
-                elif not plan.units.min <= enrolment.units <= plan.units.max:
-                    issues.append(Issue(f"plan {plan.plan} takes {plan.units.min} to {plan.units.max} units, got {enrolment.units}", f"{where}.units"))
+                issues.append(Issue(f"unknown plan {enrolment.plan!r}; known: {', '.join(sorted(self.revisions))}", f"$.enrolments[{index}].plan"))
         for index, code in enumerate(claim.event.circumstances):
             if code not in self.library.circumstances:
                 issues.append(Issue(f"unknown circumstance {code!r}; see rules/circumstances.yaml", f"$.event.circumstances[{index}]"))
@@ -202,3 +205,13 @@ class Adjudicator:
         if issues:
             raise ClaimError(issues)
         return claim
+
+
+def _unit_issues(plan, enrolment, where: str) -> list[Issue]:
+    if plan.units is None:
+        return []
+    if enrolment.units is None:
+        return [Issue(f"plan {plan.plan} is bought in units: units is required", f"{where}.units")]
+    if not plan.units.min <= enrolment.units <= plan.units.max:
+        return [Issue(f"plan {plan.plan} takes {plan.units.min} to {plan.units.max} units, got {enrolment.units}", f"{where}.units")]
+    return []

@@ -34,6 +34,9 @@ def build_fact(
         "continuous_renewal": int(renewal),
         "days_from_first_continuous_start": (event.date - first_continuous_start).days,
         "event": event.kind,
+        "pre_existing": int(
+            any(d.onset_date is not None and d.onset_date < first_continuous_start for d in event.diagnoses)
+        ),
     }
     if enrolment.units is not None:
         fact["units"] = enrolment.units

@@ -24,4 +24,4 @@ def has_at_most_two_decimals(amount: Decimal) -> bool:
 
 def format_money(amount: Decimal) -> str:
     """Render an amount as it travels in JSON: a string with exactly two decimals."""
-    return str(amount.quantize(FEN))
+    return f"{amount:.2f}"

@@ -7,7 +7,7 @@ benefit line whose `formula` and `inputs` show every number used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Callable
 
@@ -133,7 +133,7 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
     line = BenefitLine(
         benefit=benefit.id, title=benefit.title, amount=amount, computed=computed,
         formula=" + ".join(parts) + f" = {exact} → {format_money(computed)}",
-        inputs=inputs, caps=caps, clause=context.rule,
+        inputs=inputs, caps=caps, clause=context.rule, note_code=None, note=None,
     )
     return _annotate(line, below_deductible=base > 0 and consumed == base, nothing_to_pay=base == 0)
 
@@ -169,7 +169,7 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
     line = BenefitLine(
         benefit=benefit.id, title=benefit.title, amount=amount, computed=computed,
         formula=" + ".join(formula) + f" = {format_money(computed)}",
-        inputs=inputs, caps=caps, clause=context.rule,
+        inputs=inputs, caps=caps, clause=context.rule, note_code=None, note=None,
     )
     if payable_days == 0:
         return _with_note(line, "within_deductible_days", f"住院天数未超过免赔天数（{benefit.deductible_days}天）")
@@ -189,7 +189,7 @@ def _annotate(line: BenefitLine, below_deductible: bool = False, nothing_to_pay:
 
 
 def _with_note(line: BenefitLine, code: str, message: str) -> BenefitLine:
-    return line.model_copy(update={"note_code": code, "note": message})
+    return replace(line, note_code=code, note=message)
 
 
 PAYERS: dict[str, Callable[..., BenefitLine]] = {

@@ -30,7 +30,7 @@ def renews(previous: Enrolment, following: Enrolment) -> bool:
 
 def continuity(enrolment: Enrolment, enrolments: list[Enrolment]) -> tuple[bool, dt.date]:
     """(is a continuous renewal, first continuous start) of `enrolment` among the claim's terms."""
-    same_plan = sorted((e for e in enrolments if e.plan == enrolment.plan), key=lambda e: e.start)
+    same_plan = [e for e in enrolments if e.plan == enrolment.plan and e.start < enrolment.start]
     current = enrolment
     renewal = False
     while True:

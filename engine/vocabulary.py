@@ -48,6 +48,12 @@ FIELDS: dict[str, FieldSpec] = {
             "int",
             "event date minus the first continuous start, in days (day 0 is the first day)",
         ),
+        FieldSpec(
+            "pre_existing",
+            "bool",
+            "a diagnosis had its onset (onset_date) before the first continuous start (既往症); "
+            "a diagnosis without onset_date is taken as first diagnosed at this event",
+        ),
         FieldSpec("event", "enum", "kind of event claimed", EVENT_KINDS),
         FieldSpec("cause", "enum", "cause of the event", ("disease", "accident")),
         FieldSpec("designated", "bool", "the hospital is designated by basic medical insurance (定点医院)", events=("hospital_stay",)),

@@ -14,7 +14,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from engine.model.types import Identifier, Money, Strict
+from engine.model.types import ClaimMoney as Money
+from engine.model.types import Identifier, Strict
 
 Cause = Literal["disease", "accident"]
 FindingValue = Union[StrictBool, StrictInt, Decimal, str]
@@ -178,10 +179,3 @@ class Claim(Strict):
     member: Member
     enrolments: list[Enrolment] = Field(min_length=1)
     event: Event
-
-    @model_validator(mode="after")
-    def _unique_enrolments(self):
-        ids = [e.enrolment_id for e in self.enrolments]
-        if len(set(ids)) != len(ids):
-            raise ValueError("enrolment_id values must be unique within a claim")
-        return self

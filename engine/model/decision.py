@@ -1,60 +1,68 @@
 """Decisions as the engine returns them (JSON). Every amount cites its formula inputs, every
-refusal its clause, and every decision the plan revision and the hash of the plan files."""
+refusal its clause, and every decision the plan revision and the hash of the plan files.
+
+These are plain dataclasses, built by the engine from values it already checked, so making a
+decision costs no validation; pydantic serialises them (`to_json`) and exports their schema.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, TypeAdapter
 
 from engine.model.types import Money, Quantity
 
 Status = Literal["paid", "partial", "denied", "pending"]
 
 
-class Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CapApplied(Out):
-    cap: str = Field(description="cap_per_claim, cap_per_term, cap_per_life or a day limit")
+@dataclass(slots=True)
+class CapApplied:
+    cap: Annotated[str, Field(description="cap_per_claim, cap_per_term or cap_per_life")]
     limit: str
     used_before: str
     available: str
 
 
-class BenefitLine(Out):
+@dataclass(slots=True)
+class BenefitLine:
     benefit: str
     title: str
-    amount: Money = Field(description="paid, after rounding and caps")
-    computed: Money = Field(description="rounded formula result before caps")
-    formula: str = Field(description="the formula with its numbers")
-    inputs: dict[str, str] = Field(description="every input of the formula")
-    caps: list[CapApplied] = []
-    clause: str = Field(description="rule that triggered the benefit")
-    note_code: str | None = Field(default=None, description="why less than computed, e.g. cap_reached")
+    amount: Annotated[Money, Field(description="paid, after rounding and caps")]
+    computed: Annotated[Money, Field(description="rounded formula result before caps")]
+    formula: Annotated[str, Field(description="the formula with its numbers")]
+    inputs: Annotated[dict[str, str], Field(description="every input of the formula")]
+    clause: Annotated[str, Field(description="rule that triggered the benefit")]
+    caps: list[CapApplied] = field(default_factory=list)
+    note_code: Annotated[str | None, Field(description="why less than computed, e.g. cap_reached")] = None
     note: str | None = None
 
 
-class Refusal(Out):
-    code: str = Field(description="not_eligible, not_covered, waiting_period, excluded:<clause>, ...")
+@dataclass(slots=True)
+class Refusal:
+    code: Annotated[str, Field(description="not_eligible, not_covered, waiting_period, excluded:<clause>, cap_reached, ...")]
     clause: str
-    message: str = Field(description="中文说明")
+    message: Annotated[str, Field(description="中文说明")]
     detail: str | None = None
 
 
-class MissingEvidence(Out):
+@dataclass(slots=True)
+class MissingEvidence:
     field: str
     needed_by: str
 
 
-class AccumulatorChange(Out):
-    key: str = Field(description="member/plan/enrolment/benefit/measure")
+@dataclass(slots=True)
+class AccumulatorChange:
+    key: Annotated[str, Field(description="member/plan/enrolment/benefit/measure")]
     before: Quantity
     after: Quantity
 
 
-class EnrolmentDecision(Out):
+@dataclass(slots=True)
+class EnrolmentDecision:
     enrolment_id: str
     plan: str
     plan_title: str
@@ -62,30 +70,51 @@ class EnrolmentDecision(Out):
     plan_hash: str
     status: Status
     amount: Money
-    lines: list[BenefitLine] = []
-    refusals: list[Refusal] = []
-    missing: list[MissingEvidence] = []
-    clauses: list[str] = Field(description="ids of the clauses that decided")
+    clauses: Annotated[list[str], Field(description="rules that decided, e.g. exclusion:hiv, benefit:inpatient-reimbursement:0")]
+    lines: list[BenefitLine] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    missing: list[MissingEvidence] = field(default_factory=list)
 
 
-class SkippedEnrolment(Out):
+@dataclass(slots=True)
+class SkippedEnrolment:
     enrolment_id: str
     plan: str
     reason: Literal["outside_term", "event_not_covered"]
 
 
-class Decision(Out):
+@dataclass(slots=True)
+class Decision:
     claim_id: str
     member_id: str
     status: Status
     total: Money
     enrolments: list[EnrolmentDecision]
-    skipped: list[SkippedEnrolment] = []
-    accumulator_changes: list[AccumulatorChange] = []
+    skipped: list[SkippedEnrolment] = field(default_factory=list)
+    accumulator_changes: list[AccumulatorChange] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return _DECISION.dump_json(self).decode()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: amounts as strings with two decimals."""
+        return _DECISION.dump_python(self, mode="json")
 
 
-class ClaimFailure(Out):
+@dataclass(slots=True)
+class ClaimFailure:
     """A claim that could not be adjudicated: nothing was recorded for it."""
 
     claim_id: str | None
     errors: list[str]
+
+    def to_json(self) -> str:
+        return _FAILURE.dump_json(self).decode()
+
+
+_DECISION = TypeAdapter(Decision)
+_FAILURE = TypeAdapter(ClaimFailure)
+
+
+def decision_schema() -> dict:
+    return _DECISION.json_schema(mode="serialization")

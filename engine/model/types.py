@@ -53,6 +53,14 @@ Money = Annotated[
     PlainSerializer(format_money, return_type=str, when_used="json"),
     Field(json_schema_extra={"description": "yuan with at most two decimals, e.g. \"1234.50\""}),
 ]
+# Claims carry many amounts and arrive by the thousand: their money is checked natively by
+# pydantic (no Python callback). JSON is parsed with Decimal, so no float reaches it from files;
+# a float from a Python caller is read from its shortest repr and refused beyond two decimals.
+ClaimMoney = Annotated[
+    Decimal,
+    Field(ge=0, decimal_places=2, allow_inf_nan=False, description="yuan with at most two decimals, e.g. \"1234.50\""),
+    PlainSerializer(format_money, return_type=str, when_used="json"),
+]
 Rate = Annotated[Decimal, BeforeValidator(_rate), PlainSerializer(str, return_type=str, when_used="json")]
 Quantity = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]

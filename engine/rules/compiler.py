@@ -11,7 +11,7 @@ That keeps rule evaluation batchable across claims of the same member.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from engine.conditions import (
@@ -21,6 +21,7 @@ from engine.conditions import (
     ConditionParser,
     code_sets as code_sets_used,
     conjoin,
+    describe,
     negate,
 )
 from engine.errors import Issue
@@ -38,6 +39,7 @@ class CompiledRule:
     benefit: str | None = None
     schedule: int | None = None
     group: str | None = None
+    description: str = ""  # the condition in words, for refusal details
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class CompiledPlan:
 
     def __post_init__(self):
         self._by_name = {rule.name: rule for rule in self.rules}
+        self.rank = {rule.name: index for index, rule in enumerate(self.rules)}
         self.benefits = {benefit.id: benefit for benefit in self.plan.benefits}
 
 
@@ -132,6 +135,8 @@ def compile_plan(
             )
 
     issues.extend(parser.issues)
+    names = {flag: str(code_set) for flag, code_set in code_sets.items()}
+    rules = [replace(rule, description=describe(rule.condition, names)) for rule in rules]
     return rules, code_sets, issues
 
 

@@ -1,0 +1,131 @@
+"""Command line: `adjudicator adjudicate | check | test | schema`. A thin shell over the API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine.api import Adjudicator
+from engine.claims import read_claims_file
+from engine.errors import PlanError
+from engine.explain import decision_tree, failure_tree
+from engine.ledger import MemoryLedger
+from engine.model.decision import ClaimFailure
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Benefit adjudicator for workers' mutual-aid plans (职工互助保障).")
+out = Console()
+err = Console(stderr=True)
+
+PlansOption = typer.Option(Path("plans"), "--plans", help="folder of plan revisions")
+RulesOption = typer.Option(Path("rules"), "--rules", help="folder of shared rule libraries")
+
+
+def _load(plans: Path, rules: Path, evaluator: str = "durable") -> Adjudicator:
+    try:
+        return Adjudicator.load(plans, rules, evaluator)
+    except PlanError as error:
+        for issue in error.issues:
+            err.print(f"error: {issue}", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def adjudicate(
+    claims: list[Path] = typer.Argument(..., help="claim files: .json (one claim or a list) or .jsonl (one per line)"),
+    plans: Path = PlansOption,
+    rules: Path = RulesOption,
+    output: Optional[Path] = typer.Option(None, "--out", "-o", help="write JSONL decisions here instead of stdout"),
+    explain: bool = typer.Option(False, "--explain", help="show each decision as a tree (which clause, which numbers)"),
+    evaluator: str = typer.Option("durable", help="rule evaluator: durable (default, the reference) or python"),
+) -> None:
+    """Adjudicate claims in order, each member's claims on the history of the ones before.
+
+    Writes one JSON line per claim: a decision, or {claim_id, errors} for a claim that could
+    not be adjudicated. Exits 2 if any claim failed."""
+    adjudicator = _load(plans, rules, evaluator)
+    stream = (claim for path in claims for claim in read_claims_file(path))
+    sink = output.open("w", encoding="utf-8") if output else None
+    failed = 0
+    try:
+        for result in adjudicator.adjudicate_many(stream, MemoryLedger()):
+            is_failure = isinstance(result, ClaimFailure)
+            failed += is_failure
+            line = result.to_json() if is_failure else result.decision.to_json()
+            if explain:
+                out.print(failure_tree(result) if is_failure else decision_tree(result.decision))
+            if sink:
+                sink.write(line + "\n")
+            elif not explain:
+                sys.stdout.write(line + "\n")
+    finally:
+        if sink:
+            sink.close()
+    if failed:
+        err.print(f"{failed} claim(s) could not be adjudicated", markup=False)
+        raise typer.Exit(2)
+
+
+@app.command()
+def check(plans: Path = PlansOption, rules: Path = RulesOption) -> None:
+    """Validate every plan and rule file; list every error with file:line:column and field.
+    Exits 1 on any error."""
+    adjudicator = _load(plans, rules)
+    table = Table(title="plans", show_lines=False)
+    for column in ("plan", "revision", "effective", "title", "rules", "hash"):
+        table.add_column(column)
+    for plan_id in sorted(adjudicator.revisions):
+        for compiled in adjudicator.revisions[plan_id]:
+            effective = f"{compiled.plan.effective_from} – {compiled.plan.effective_to or 'open'}"
+            table.add_row(plan_id, compiled.plan.revision, effective, compiled.plan.title, str(len(compiled.rules)), compiled.content_hash[:12])
+    out.print(table)
+    library = adjudicator.library
+    out.print(f"rules: {len(library.exclusions)} exclusion clauses in {len(library.groups)} groups, "
+              f"{len(library.circumstances)} circumstance codes. No errors.")
+
+
+@app.command("test")
+def run_tests(
+    files: list[Path] = typer.Argument(None, help="case files (default: fixtures/cases/*.yaml)"),
+    plans: Path = PlansOption,
+    rules: Path = RulesOption,
+) -> None:
+    """Run YAML test cases; print expected vs actual with the decision tree on failure."""
+    from engine.testcases import load_cases, run_case
+
+    adjudicator = _load(plans, rules)
+    paths = files or sorted(Path("fixtures/cases").glob("*.yaml"))
+    passed = failed = 0
+    for path in paths:
+        for case in load_cases(path):
+            result = run_case(adjudicator, case)
+            if result.passed:
+                passed += 1
+                continue
+            failed += 1
+            out.print(f"[red]FAIL[/] {path}:{case.line} {case.name}")
+            for mismatch in result.mismatches:
+                out.print(f"  {mismatch}", markup=False)
+            for outcome in result.outcomes:
+                out.print(failure_tree(outcome) if isinstance(outcome, ClaimFailure) else decision_tree(outcome.decision))
+    out.print(f"cases: {passed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema(output: Path = typer.Option(Path("schemas"), "--out", help="folder to write the JSON Schemas to")) -> None:
+    """Write JSON Schemas for plans, rule libraries, claims and decisions."""
+    from engine.schemas import write_schemas
+
+    for path in write_schemas(output):
+        out.print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    app()
