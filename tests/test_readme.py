@@ -1,0 +1,26 @@
+"""The README's Python example runs as written and prints what its comments say."""
+
+import contextlib
+import io
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_python_example_runs():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    output = io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        with contextlib.redirect_stdout(output):
+            exec(compile(example, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    lines = output.getvalue().splitlines()
+    assert lines[0] == "2400.00"
+    assert '"total":"2400.00"' in lines[1]
+    assert lines[2] == "paid"
