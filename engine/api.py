@@ -107,7 +107,7 @@ class Adjudicator:
                 targets, skipped = self.targets(claim)
                 prepared.append((claim, targets, skipped))
             except ClaimError as error:
-                prepared.append(ClaimFailure(claim_id=claim_id_of(raw) if not isinstance(raw, Claim) else raw.claim_id,
+                prepared.append(ClaimFailure(claim_id=claim_id_of(raw),
                                              errors=[str(issue) for issue in error.issues]))
         ready = [item for item in prepared if not isinstance(item, ClaimFailure)]
         fired_iter = iter(self._evaluate([(claim, targets) for claim, targets, _ in ready]))

@@ -57,9 +57,14 @@ def parse_claim(data: Any, source: str | None = None) -> Claim:
 
 def claim_id_of(data: Any) -> str | None:
     """Best-effort claim id of raw input, for reporting a claim that failed validation."""
+    if isinstance(data, (str, bytes)):
+        try:
+            data = json.loads(data, parse_float=Decimal)
+        except json.JSONDecodeError:
+            return None
     if isinstance(data, dict) and isinstance(data.get("claim_id"), str):
         return data["claim_id"]
-    return None
+    return getattr(data, "claim_id", None)
 
 
 def read_claims_file(path: Path | str) -> Iterator[Any]:

@@ -19,6 +19,7 @@ so negation needs no list scans.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Union
@@ -28,6 +29,7 @@ from engine.icd import CodeSet, parse_spec
 from engine.vocabulary import FIELDS
 
 Scalar = Union[int, str]
+IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # the shape of codes in claims (model.types.Identifier)
 
 
 @dataclass(frozen=True)
@@ -251,4 +253,7 @@ class ConditionParser:
             return ""
         if spec.kind == "enum" and value not in spec.values:
             self._fail(f"{spec.name} must be one of {', '.join(spec.values)}; got {value!r}", path)
+        elif spec.kind == "text" and not IDENTIFIER.match(value):
+            self._fail(f"{spec.name} values are lower-case codes like beijing or xizang; got {value!r}, "
+                       "which no claim can carry", path)
         return value

@@ -152,12 +152,10 @@ def _message(detail: dict, root: type[BaseModel] | None) -> str:
         return f"unknown key {loc[-1]!r}{hint}"
     if kind == "missing":
         return "this field is required"
-    message = detail["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+    message = detail["msg"].removeprefix("Value error, ")
     given = detail.get("input")
-    if kind not in ("missing",) and not isinstance(given, (dict, list)) and given is not None:
-        message += f" (got {given!r})"
+    if kind != "value_error" and not isinstance(given, (dict, list)) and given is not None:
+        message += f" (got {given})"
     return message
 
 
@@ -171,7 +169,7 @@ def _allowed_keys(model: Any, loc: tuple) -> list[str]:
                 if isinstance(element, str) and isinstance(inner, type) and issubclass(inner, BaseModel):
                     if element in inner.model_fields:
                         next_candidates.append(inner.model_fields[element].annotation)
-                    else:  # union tag in the location: keep the candidate
+                    elif _tagged(inner, element):  # a union tag such as `per_day` picks its model
                         next_candidates.append(inner)
                 elif isinstance(element, int):
                     args = typing.get_args(inner)
@@ -186,6 +184,14 @@ def _allowed_keys(model: Any, loc: tuple) -> list[str]:
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 keys.extend(k for k in inner.model_fields if k not in keys)
     return keys
+
+
+def _tagged(model: type[BaseModel], tag: str) -> bool:
+    """Whether `tag` is the value of one of the model's Literal fields (its union tag)."""
+    for field in model.model_fields.values():
+        if typing.get_origin(field.annotation) is typing.Literal and tag in typing.get_args(field.annotation):
+            return True
+    return False
 
 
 def _unwrap(annotation: Any) -> list[Any]:

@@ -27,15 +27,28 @@ class StrictLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2-style booleans and Decimal numbers."""
 
 
+_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _REPLACED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# YAML 1.2 core forms only: no yes/no/on/off, no octal `010`, no base-60 `1:30`, no `.inf`.
 StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+)
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
+}
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
@@ -85,7 +98,17 @@ class YamlDocument:
                 found = self.positions[candidate]
         return found
 
+    def file_path(self, path: tuple[Any, ...]) -> tuple[Any, ...]:
+        """`path` without the elements that are not keys of the file (pydantic's union tags);
+        the last element stays, since a missing or unknown key is not in the file either."""
+        kept: list[Any] = []
+        for index, element in enumerate(path):
+            if tuple(kept) + (element,) in self.positions or index == len(path) - 1:
+                kept.append(element)
+        return tuple(kept)
+
     def issue(self, message: str, path: tuple[Any, ...] = ()) -> Issue:
+        path = self.file_path(tuple(path))
         position = self.locate(path)
         return Issue(
             message=message,
@@ -144,8 +167,13 @@ def parse_yaml(text: str, name: str) -> tuple[YamlDocument, list[Issue]]:
     return document, issues
 
 
-def _to_data(loader, node, path: Path_, document: YamlDocument, issues: list[Issue]) -> Any:
-    document.positions[path] = Position(node.start_mark.line + 1, node.start_mark.column + 1)
+def _to_data(loader, node, path: Path_, document: YamlDocument, issues: list[Issue], key_node=None) -> Any:
+    # A mapping entry is located at its key, so an unknown or misspelt key points at itself.
+    mark = (key_node or node).start_mark
+    document.positions[path] = Position(mark.line + 1, mark.column + 1)
+    if node.tag not in _STANDARD_TAGS:
+        issues.append(document.issue(f"YAML tag {node.tag!r} is not allowed: plans hold plain data only", path))
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -168,11 +196,17 @@ def _to_data(loader, node, path: Path_, document: YamlDocument, issues: list[Iss
                     )
                 )
                 continue
-            result[key] = _to_data(loader, value_node, path + (key,), document, issues)
+            result[key] = _to_data(loader, value_node, path + (key,), document, issues, key_node)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
             _to_data(loader, item, path + (index,), document, issues)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError) as error:  # e.g. the date 2024-02-30
+        problem = getattr(error, "problem", None) or str(error)
+        kind = "date" if node.tag.endswith(":timestamp") else "value"
+        issues.append(document.issue(f"invalid {kind} {node.value!r}: {problem}", path))
+        return None

@@ -2,8 +2,9 @@
 diagnoses with findings and procedures, accidents with injuries and grades, deaths, maturity
 events, and several enrolments of one member.
 
-Money travels as strings ("1234.50") or integers; JSON numbers with a fraction are refused,
-since a binary float cannot hold every fen. Dates are ISO `YYYY-MM-DD`.
+Money travels as strings ("1234.50"), integers or JSON numbers; claim files are parsed with
+Decimal, so a number is read exactly as written, and more than two decimals are refused.
+Dates are ISO `YYYY-MM-DD`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from engine.model.types import ClaimMoney as Money
 from engine.model.types import Identifier, Strict
@@ -50,13 +51,21 @@ class Enrolment(Strict):
         description="start of the unbroken chain of renewals when earlier terms are not listed in the claim",
     )
 
-    @model_validator(mode="after")
-    def _dates(self):
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        if self.first_continuous_start is not None and self.first_continuous_start > self.start:
-            raise ValueError("first_continuous_start is after start")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end, info):
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"end {end} is before start {start}")
+        return end
+
+    @field_validator("first_continuous_start")
+    @classmethod
+    def _chain_starts_first(cls, first, info):
+        start = info.data.get("start")
+        if first is not None and start is not None and first > start:
+            raise ValueError(f"first_continuous_start {first} is after start {start}")
+        return first
 
 
 class Diagnosis(Strict):
@@ -74,16 +83,25 @@ class CareCosts(Strict):
     self_pay_out_of_scope: Money = Field(description="自费")
     other_reimbursed: Money = Field(default=Decimal("0.00"), description="paid by other insurance or aid")
 
-    @model_validator(mode="after")
-    def _parts_within_total(self):
-        parts = self.fund_paid + self.self_pay_in_scope + self.self_pay_out_of_scope
-        if parts > self.total:
-            raise ValueError(
-                f"fund_paid + self_pay_in_scope + self_pay_out_of_scope = {parts} exceeds total {self.total}"
-            )
-        if self.other_reimbursed > self.total - self.fund_paid:
-            raise ValueError("other_reimbursed exceeds what the fund left to pay")
-        return self
+    @field_validator("self_pay_out_of_scope")
+    @classmethod
+    def _parts_within_total(cls, out_of_scope, info):
+        known = [info.data.get(name) for name in ("total", "fund_paid", "self_pay_in_scope")]
+        if None not in known:
+            total, fund, in_scope = known
+            if fund + in_scope + out_of_scope > total:
+                raise ValueError(
+                    f"fund_paid + self_pay_in_scope + self_pay_out_of_scope = {fund + in_scope + out_of_scope} exceeds total {total}"
+                )
+        return out_of_scope
+
+    @field_validator("other_reimbursed")
+    @classmethod
+    def _other_within_rest(cls, other, info):
+        total, fund = info.data.get("total"), info.data.get("fund_paid")
+        if total is not None and fund is not None and other > total - fund:
+            raise ValueError(f"other_reimbursed {other} exceeds what the fund left to pay ({total - fund})")
+        return other
 
 
 class EventBase(Strict):
@@ -102,13 +120,21 @@ class HospitalStay(EventBase, CareCosts):
     icu_days: StrictInt = Field(default=0, ge=0)
     hospital: str | None = None
 
-    @model_validator(mode="after")
-    def _stay(self):
-        if self.discharge < self.admission:
-            raise ValueError(f"discharge {self.discharge} is before admission {self.admission}")
-        if self.icu_days > (self.discharge - self.admission).days:
-            raise ValueError(f"icu_days {self.icu_days} exceeds the stay's {(self.discharge - self.admission).days} days")
-        return self
+    @field_validator("discharge")
+    @classmethod
+    def _discharge_after_admission(cls, discharge, info):
+        admission = info.data.get("admission")
+        if admission is not None and discharge < admission:
+            raise ValueError(f"discharge {discharge} is before admission {admission}")
+        return discharge
+
+    @field_validator("icu_days")
+    @classmethod
+    def _icu_within_stay(cls, icu_days, info):
+        admission, discharge = info.data.get("admission"), info.data.get("discharge")
+        if admission is not None and discharge is not None and icu_days > (discharge - admission).days:
+            raise ValueError(f"icu_days {icu_days} exceeds the stay's {(discharge - admission).days} days")
+        return icu_days
 
     @property
     def date(self) -> dt.date:

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from engine.model.types import Identifier, Money, Rate, Strict
 from engine.vocabulary import DAY_FIELDS, EVENT_KINDS, MONEY_FIELDS
@@ -26,7 +26,15 @@ class PerUnit(Strict):
     per_unit: Money
 
 
-Amount = Union[Money, PerUnit]
+def _amount_kind(value: Any) -> str:
+    return "amount-per-unit" if isinstance(value, (dict, PerUnit)) else "fixed-amount"
+
+
+# A fixed amount, or {per_unit: ...}: told apart by shape, so an error names one kind only.
+Amount = Annotated[
+    Union[Annotated[Money, Tag("fixed-amount")], Annotated[PerUnit, Tag("amount-per-unit")]],
+    Discriminator(_amount_kind),
+]
 
 
 class UnitRange(Strict):
@@ -82,18 +90,7 @@ class Schedule(Strict):
 
     when: Any = None
     deductible_per_term: Money = Decimal("0.00")
-    bands: list[Band] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _bands_increase(self):
-        limits = [band.up_to for band in self.bands]
-        if limits[-1] is not None:
-            raise ValueError("the last band has no up_to: it pays the rest")
-        if any(limit is None for limit in limits[:-1]):
-            raise ValueError("every band but the last needs up_to")
-        if any(a >= b for a, b in zip(limits[:-2], limits[1:-1])):
-            raise ValueError("band limits must increase")
-        return self
+    bands: list[Band] = Field(min_length=1, description="checked by engine.rules.compiler: limits increase, the last has none")
 
 
 class Caps(Strict):
@@ -149,12 +146,11 @@ class Plan(Strict):
     benefits: list[Benefit] = Field(min_length=1)
     notes: str | None = Field(default=None, description="how ambiguous catalogue text was read")
 
-    @model_validator(mode="after")
-    def _consistent(self):
-        if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
-        ids = [c.id for c in (*self.eligibility, *self.coverage, *self.waiting_periods, *self.benefits)]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"clause ids must be unique within a plan: {', '.join(duplicates)}")
-        return self
+    @field_validator("effective_to")
+    @classmethod
+    def _after_start(cls, value, info):
+        start = info.data.get("effective_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"effective_to {value} is before effective_from {start}")
+        return value
+

@@ -27,6 +27,7 @@ from engine.conditions import (
 from engine.errors import Issue
 from engine.icd import CodeIndex, CodeSet
 from engine.model.plan import PerDay, Plan, Reimbursement
+from engine.yamlsource import format_path
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ def compile_plan(
     def condition(data: Any, path: tuple) -> Condition:
         return TRUE if data is None else parser.parse(data, path)
 
+    issues.extend(_structure_issues(plan, report))
+
     for section in ("eligibility", "coverage"):
         for index, clause in enumerate(getattr(plan, section)):
             met = condition(clause.require, (section, index, "require"))
@@ -138,6 +141,29 @@ def compile_plan(
     names = {flag: str(code_set) for flag, code_set in code_sets.items()}
     rules = [replace(rule, description=describe(rule.condition, names)) for rule in rules]
     return rules, code_sets, issues
+
+
+def _structure_issues(plan: Plan, report) -> list[Issue]:
+    """Checks across fields, located at the exact key: unique clause ids, increasing bands."""
+    issues = []
+    seen: dict[str, tuple] = {}
+    for section in ("eligibility", "coverage", "waiting_periods", "benefits"):
+        for index, clause in enumerate(getattr(plan, section)):
+            if clause.id in seen:
+                issues.append(report(f"clause id {clause.id!r} is already used at {format_path(seen[clause.id])}", (section, index, "id")))
+            seen.setdefault(clause.id, (section, index, "id"))
+    for b_index, benefit in enumerate(plan.benefits):
+        for s_index, schedule in enumerate(getattr(benefit, "schedules", [])):
+            where = ("benefits", b_index, "schedules", s_index, "bands")
+            limits = [band.up_to for band in schedule.bands]
+            if limits[-1] is not None:
+                issues.append(report("the last band pays the rest: it takes no up_to", where + (len(limits) - 1, "up_to")))
+            for index, limit in enumerate(limits[:-1]):
+                if limit is None:
+                    issues.append(report("every band but the last needs up_to", where + (index,)))
+                elif index and limits[index - 1] is not None and limit <= limits[index - 1]:
+                    issues.append(report(f"band limits must increase: {limit} is not above {limits[index - 1]}", where + (index, "up_to")))
+    return issues
 
 
 def _exclusion_clauses(plan: Plan, library: RuleLibrary, report, issues: list[Issue]):

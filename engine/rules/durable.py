@@ -98,7 +98,12 @@ class DurableEvaluator:
 
     name = "durable"
     _lock = threading.Lock()
-    _handles: dict[str, int] = {}  # rulesets are process-global inside the engine
+    # Rulesets are process-global inside the engine, so these are shared by all instances.
+    _handles: dict[str, int] = {}
+    _definitions: dict[str, str] = {}
+    _generations: dict[str, int] = {}
+    _stranded: dict[str, int] = {}  # sessions left open because nothing fired in them
+    MAX_STRANDED = 256  # well below the 1,024 live sessions a ruleset takes
 
     def __init__(self, batch_size: int = BATCH_SIZE):
         self.batch_size = batch_size
@@ -108,8 +113,21 @@ class DurableEvaluator:
         """Create the plan's ruleset once per process (compiling is the slow part)."""
         with self._lock:
             if plan.key not in self._handles:
-                definition = json.dumps(ruleset_definition(plan), ensure_ascii=False)
-                self._handles[plan.key] = _engine.create_ruleset(plan.key, definition)
+                self._definitions[plan.key] = json.dumps(ruleset_definition(plan), ensure_ascii=False)
+                self._generations[plan.key] = 0
+                self._stranded[plan.key] = 0
+                self._handles[plan.key] = _engine.create_ruleset(plan.key, self._definitions[plan.key])
+
+    def _strand(self, key: str) -> None:
+        """Count a session that could not be deleted; past the limit, replace the ruleset
+        (freeing it and all its sessions) so live sessions never reach 1,024."""
+        self._stranded[key] += 1
+        if self._stranded[key] < self.MAX_STRANDED:
+            return
+        _engine.delete_ruleset(self._handles[key])
+        self._generations[key] += 1
+        self._stranded[key] = 0
+        self._handles[key] = _engine.create_ruleset(f"{key}~{self._generations[key]}", self._definitions[key])
 
     def evaluate(self, requests: list[tuple[CompiledPlan, dict]]) -> list[frozenset[str] | RuleEvaluationError]:
         """Fired rule names for each (plan, fact), in order. A fact the engine cannot take
@@ -123,39 +141,39 @@ class DurableEvaluator:
             self.prepare(plan)
             by_plan.setdefault(plan.key, []).append(index)
         for key, indices in by_plan.items():
-            handle = self._handles[key]
             for start in range(0, len(indices), self.batch_size):
                 chunk = indices[start : start + self.batch_size]
-                self._evaluate_chunk(handle, [requests[i][1] for i in chunk], chunk, results)
+                self._evaluate_chunk(key, [requests[i][1] for i in chunk], chunk, results)
         return results
 
-    def _evaluate_chunk(self, handle, facts: list[dict], indices: list[int], results: list) -> None:
+    def _evaluate_chunk(self, key: str, facts: list[dict], indices: list[int], results: list) -> None:
         try:
-            fired = self._run(handle, facts, [str(i) for i in range(len(facts))])
+            fired = self._run(key, facts, [str(i) for i in range(len(facts))])
         except _EngineFailure:
             fired = {}
         for position, index in enumerate(indices):
             names = fired.get(str(position))
             if names is None or CATCH_ALL not in names:
-                names = self._run_alone(handle, facts[position])
+                names = self._run_alone(key, facts[position])
             if isinstance(names, RuleEvaluationError):
                 results[index] = names
             else:
                 results[index] = frozenset(names - {CATCH_ALL})
 
-    def _run_alone(self, handle, fact: dict) -> set[str] | RuleEvaluationError:
+    def _run_alone(self, key: str, fact: dict) -> set[str] | RuleEvaluationError:
         """Retry one fact in its own session, under ids unlike the batch's (hash collisions)."""
         for attempt in ("r", "retry-1", "retry-2"):
             try:
-                fired = self._run(handle, [fact], [attempt]).get(attempt)
+                fired = self._run(key, [fact], [attempt]).get(attempt)
             except _EngineFailure as failure:
                 return RuleEvaluationError(f"durable_rules rejected the claim's facts: {failure}")
             if fired and CATCH_ALL in fired:
                 return fired
         return RuleEvaluationError("durable_rules did not evaluate the claim's facts")
 
-    def _run(self, handle, facts: list[dict], ids: list[str]) -> dict[str, set[str]]:
+    def _run(self, key: str, facts: list[dict], ids: list[str]) -> dict[str, set[str]]:
         with self._lock:
+            handle = self._handles[key]
             self._session += 1
             sid = str(self._session)
             payload = json.dumps(
@@ -177,8 +195,10 @@ class DurableEvaluator:
                     fired.setdefault(fact_id, set()).add(rule)
                     message = _engine.complete_and_start_action(handle, state)
             finally:
-                if started:  # deleting a session where nothing fired crashes the engine
+                if started:
                     _engine.delete_state(handle, sid)
+                else:  # deleting a session where nothing fired crashes the engine
+                    self._strand(key)
             return fired
 
 
