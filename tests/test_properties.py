@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, note, settings
+import pytest
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from engine import MemoryLedger
@@ -112,7 +113,7 @@ def test_more_in_scope_self_pay_never_pays_less(adjudicator, claims, data):
 def test_refused_claims_pay_nothing_with_a_reason(adjudicator, claims):
     """Ineligible, not covered, excluded or in the waiting period (by the catalogue's reading
     in the reference model): the enrolment pays 0, says why with exactly those codes, and
-    consumes nothing (no deductible, no days, no cap). Every unpaid enrolment gives a reason."""
+    consumes nothing (no deductible, no days, no cap)."""
     model = ReferenceModel()
     for claim, result in zip(claims, adjudicate_all(adjudicator, claims)):
         expected = model.adjudicate(claim)
@@ -128,8 +129,35 @@ def test_refused_claims_pay_nothing_with_a_reason(adjudicator, claims):
                 assert enrolment.status == "denied"
                 assert not enrolment.lines
                 assert not [c for c in result.decision.accumulator_changes if f"/{enrolment.enrolment_id}/" in c.key]
+                assert all(refusal.code and refusal.message for refusal in enrolment.refusals)
+
+
+# Engine discrepancy (found by this property): a covered stay whose after-deductible base
+# rounds to 0.00 (urban_rural_resident, 0.01 × 40% = 0.004 → 0.00) is denied with no reason
+# at all: no refusal, no note_code. Catalogue §0: "Every unpaid benefit carries a reason code
+# and a human sentence". The example below is the minimal case; see the report.
+ROUNDS_TO_ZERO = {
+    "claim_id": "c1",
+    "member": {"member_id": "m1", "gender": "female", "birth_date": "1990-01-01", "office": "lanzhou",
+               "medical_insurance": "urban_rural_resident", "employment": "standard"},
+    "enrolments": [{"enrolment_id": "e-im", "plan": "inpatient-medical", "units": 1, "fee_paid": "60.00",
+                    "start": "2025-03-01", "end": "2026-02-28"}],
+    "event": {"kind": "hospital_stay", "admission": "2025-06-01", "discharge": "2025-06-05", "cause": "accident",
+              "designated": True, "total": "1000.01", "fund_paid": "0.00", "self_pay_in_scope": "1000.01",
+              "self_pay_out_of_scope": "0.00"},
+}
+
+
+@pytest.mark.xfail(strict=True, reason="engine: an inpatient line computed as 0.00 after rounding "
+                   "(e.g. 0.01 left after the deductible × 40%) is unpaid with no reason code (catalogue §0)")
+@SETTINGS
+@given(claim_sequences())
+@example([ROUNDS_TO_ZERO])
+def test_every_unpaid_enrolment_gives_a_reason(adjudicator, claims):
+    for result in adjudicate_all(adjudicator, claims):
+        for enrolment in result.decision.enrolments:
             if enrolment.amount == 0:
-                assert enrolment.refusals, "an unpaid enrolment must carry a reason"
+                assert enrolment.refusals, f"{result.decision.claim_id} {enrolment.enrolment_id}: unpaid without a reason"
                 assert all(refusal.code and refusal.message for refusal in enrolment.refusals)
 
 
