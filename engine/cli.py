@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import gc
 import sys
 from pathlib import Path
 from typing import Optional
@@ -28,7 +28,9 @@ RulesOption = typer.Option(Path("rules"), "--rules", help="folder of shared rule
 
 def _load(plans: Path, rules: Path, evaluator: str = "durable") -> Adjudicator:
     try:
-        return Adjudicator.load(plans, rules, evaluator)
+        adjudicator = Adjudicator.load(plans, rules, evaluator)
+        gc.freeze()  # loaded plans live as long as the process: keep them out of every GC pass
+        return adjudicator
     except PlanError as error:
         for issue in error.issues:
             err.print(f"error: {issue}", markup=False, highlight=False)

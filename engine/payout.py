@@ -185,6 +185,8 @@ def _annotate(line: BenefitLine, below_deductible: bool = False, nothing_to_pay:
         return _with_note(line, "nothing_to_pay", "无可给付费用")
     if below_deductible:
         return _with_note(line, "below_deductible", "费用未超过起付线")
+    if line.computed == 0:
+        return _with_note(line, "rounds_to_zero", "计算给付金额不足0.01元")
     return line
 
 

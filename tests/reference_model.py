@@ -113,12 +113,12 @@ def first_continuous_start(enrolment: dict, enrolments: list[dict]) -> dt.date:
         start = day(current["start"])
         previous = [
             e for e in enrolments
-            if e["plan"] == enrolment["plan"] and day(e["end"]) < start
+            if e["plan"] == enrolment["plan"] and day(e["start"]) < start
             and start <= day(e["end"]) + dt.timedelta(days=RENEWAL_GRACE_DAYS)
         ]
         if not previous:
             break
-        current = max(previous, key=lambda e: day(e["end"]))
+        current = min(previous, key=lambda e: day(e["start"]))
     first = day(current["start"])
     stated = enrolment.get("first_continuous_start")
     if stated is not None and day(stated) < first:

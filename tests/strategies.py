@@ -54,18 +54,21 @@ CIRCUMSTANCES = (
     "against_medical_advice", "non_therapeutic_abortion",
 )
 
-# Current terms start between these dates (plan revision 2024 is in force; a previous term one
-# year earlier still starts after 2024-01-01).
+# Current terms start from 2025-03-01 over about 300 days (plan revision 2024 is in force; a
+# previous term one year earlier still starts after 2024-01-01, and no term starts on 28
+# February of a common year, where a 29 February birthday would make the age a matter of reading).
 FIRST_START = dt.date(2025, 3, 1)
 START_SPREAD_DAYS = 300
 
 # In-scope self-pay near the edges that matter: the two deductibles, deductible + 10,000 (the
 # band edge on a first stay), 10,000 (band edge once the deductible is used), and the bases that
-# reach the cap on one stay (urban_employee: 10,500 + 10,000/0.6 × (units·3 − 1) ...).
+# reach the 15,000 × units cap on a first stay: urban_employee 500 + 10,000 + (15,000·u − 5,000)/0.6
+# (27,166.67 / 52,166.67 / 77,166.67), urban_rural_resident 1,000 + 10,000 + (15,000·u − 4,000)/0.5
+# (33,000 / 63,000 / 93,000).
 EDGES = (
     Decimal("0"), Decimal("500"), Decimal("1000"), Decimal("10000"), Decimal("10500"), Decimal("11000"),
     Decimal("20000"), Decimal("27166.67"), Decimal("52166.67"), Decimal("77166.67"),
-    Decimal("37000"), Decimal("68000"), Decimal("99000"),
+    Decimal("33000"), Decimal("63000"), Decimal("93000"),
 )
 NUDGES = (Decimal("-1.00"), Decimal("-0.01"), Decimal("0.00"), Decimal("0.01"), Decimal("0.02"), Decimal("0.99"))
 
@@ -163,7 +166,8 @@ def enrolments(draw, start: dt.date) -> list[dict]:
             extra["first_continuous_start"] = (plan_start - dt.timedelta(days=draw(st.integers(0, 400)))).isoformat()
         result.append(enrolment(plan, f"e-{short}", draw(st.integers(1, 3)), plan_start, one_year_term(plan_start), **extra))
         if history == "previous":
-            gap = draw(st.integers(25, 35))  # days from the old end to the new start
+            # days from the old end to the new start; 30 renews, 31 does not
+            gap = draw(st.one_of(st.sampled_from((30, 31)), st.integers(25, 35)))
             previous_end = plan_start - dt.timedelta(days=gap)
             previous_start = add_years(previous_end, -1) + dt.timedelta(days=1)
             result.append(enrolment(plan, f"e-{short}-prev", draw(st.integers(1, 3)), previous_start, previous_end))
@@ -286,11 +290,6 @@ def claim_sequences(draw, min_size: int = 1, max_size: int = 6) -> list[dict]:
         gaps = st.integers(0, 10) if heavy else st.one_of(st.integers(0, 3), st.integers(1, 45), st.integers(30, 90))
         admission = discharge + dt.timedelta(days=draw(gaps))
     return claims
-
-
-def single_claims() -> st.SearchStrategy[dict]:
-    """One valid claim (the first of a generated sequence)."""
-    return claim_sequences(max_size=1).map(lambda claims: claims[0])
 
 
 def with_in_scope(claim: dict, extra: Decimal) -> dict:
