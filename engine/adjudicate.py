@@ -75,7 +75,7 @@ def decide(
 
 def _decide_enrolment(claim: Claim, target: Target, names: frozenset[str], scratch: Scratch) -> EnrolmentDecision:
     plan = target.plan
-    rules = sorted((plan.rule(name) for name in names), key=lambda r: (_kind_rank(r.kind), plan.rank[r.name]))
+    rules = [plan.rule(name) for name in sorted(names, key=plan.rank.__getitem__)]
     refusals = [_refusal(rule, claim, target) for rule in rules if rule.kind in REFUSAL_ORDER]
     clauses = [rule.name for rule in rules if rule.kind in REFUSAL_ORDER]
     lines = []
@@ -108,10 +108,6 @@ def _decide_enrolment(claim: Claim, target: Target, names: frozenset[str], scrat
         clauses=clauses,
         missing=[],
     )
-
-
-def _kind_rank(kind: str) -> int:
-    return REFUSAL_ORDER.index(kind) if kind in REFUSAL_ORDER else len(REFUSAL_ORDER)
 
 
 def _refusal(rule, claim: Claim, target: Target) -> Refusal:

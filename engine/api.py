@@ -12,6 +12,7 @@ ledger as the previous claims left it.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -99,7 +100,19 @@ class Adjudicator:
         if batch:
             yield from self._adjudicate_chunk(batch, ledger)
 
-    def _adjudicate_chunk(self, raws: list[Any], ledger: MemoryLedger) -> Iterator[AdjudicationResult | ClaimFailure]:
+    def _adjudicate_chunk(self, raws: list[Any], ledger: MemoryLedger) -> list[AdjudicationResult | ClaimFailure]:
+        """A chunk is adjudicated with the cyclic garbage collector paused: the engine makes
+        thousands of short-lived, acyclic objects per chunk (freed by reference counting), and
+        the collector walking them cost a third of the time. The caller's state is restored."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return list(self._adjudicate_chunk_items(raws, ledger))
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _adjudicate_chunk_items(self, raws: list[Any], ledger: MemoryLedger) -> Iterator[AdjudicationResult | ClaimFailure]:
         prepared: list[tuple[Claim, list[Target], list[SkippedEnrolment]] | ClaimFailure] = []
         for raw in raws:
             try:

@@ -18,7 +18,7 @@ from engine.model.plan import Amount, BaseDifference, Caps, PerDay, PerUnit, Rei
 from engine.money import ZERO, format_money, round_to_fen
 
 
-@dataclass
+@dataclass(slots=True)
 class PayoutContext:
     claim: Claim
     enrolment: Enrolment
@@ -63,15 +63,18 @@ def event_days(claim: Claim, name: str) -> int:
 def apply_caps(computed: Decimal, benefit: Caps, context: PayoutContext, benefit_id: str) -> tuple[Decimal, list[CapApplied]]:
     """Cut `computed` by the claim, term and lifetime caps, in that order."""
     amount, applied = computed, []
-    for cap_name, spec, key in (
-        ("cap_per_claim", benefit.cap_per_claim, None),
-        ("cap_per_term", benefit.cap_per_term, context.key(benefit_id, "paid")),
-        ("cap_per_life", benefit.cap_per_life, context.key(benefit_id, "paid", lifetime=True)),
+    for cap_name, spec in (
+        ("cap_per_claim", benefit.cap_per_claim),
+        ("cap_per_term", benefit.cap_per_term),
+        ("cap_per_life", benefit.cap_per_life),
     ):
         if spec is None:
             continue
         limit = context.amount(spec)
-        used = context.scratch.value(key) if key else ZERO
+        if cap_name == "cap_per_claim":
+            used = ZERO
+        else:
+            used = context.scratch.value(context.key(benefit_id, "paid", lifetime=cap_name == "cap_per_life"))
         available = max(limit - used, ZERO)
         applied.append(
             CapApplied(cap=cap_name, limit=f"{context.describe(spec)} = {format_money(limit)}",
@@ -126,9 +129,7 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
         "deductible_consumed": format_money(consumed),
         "after_deductible": format_money(base - consumed),
         "schedule": str(schedule_index),
-        "bands": "; ".join(
-            f"{'up to ' + format_money(b.up_to) if b.up_to is not None else 'rest'} at {b.rate}" for b in schedule.bands
-        ),
+        "bands": schedule.bands_text,
     }
     line = BenefitLine(
         benefit=benefit.id, title=benefit.title, amount=amount, computed=computed,

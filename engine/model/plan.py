@@ -7,6 +7,7 @@ Conditions (`require`, `when`, `applies_when`) are kept as raw YAML here and par
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
@@ -91,6 +92,13 @@ class Schedule(Strict):
     when: Any = None
     deductible_per_term: Money = Decimal("0.00")
     bands: list[Band] = Field(min_length=1, description="checked by engine.rules.compiler: limits increase, the last has none")
+
+    @cached_property
+    def bands_text(self) -> str:
+        """`up to 10000.00 at 0.50; rest at 0.60`, for explanations (written once per plan)."""
+        return "; ".join(
+            f"{'up to ' + str(band.up_to) if band.up_to is not None else 'rest'} at {band.rate}" for band in self.bands
+        )
 
 
 class Caps(Strict):

@@ -81,7 +81,11 @@ class CompiledPlan:
 
     def __post_init__(self):
         self._by_name = {rule.name: rule for rule in self.rules}
-        self.rank = {rule.name: index for index, rule in enumerate(self.rules)}
+        # Decisions list fired rules by precedence (eligibility, coverage, exclusions, waiting
+        # periods, then benefits), and within a kind in the order the plan writes them.
+        order = {kind: rank for rank, kind in enumerate(("eligibility", "coverage", "exclusion", "waiting", "benefit"))}
+        ranked = sorted(enumerate(self.rules), key=lambda pair: (order[pair[1].kind], pair[0]))
+        self.rank = {rule.name: rank for rank, (_, rule) in enumerate(ranked)}
         self.benefits = {benefit.id: benefit for benefit in self.plan.benefits}
 
 
