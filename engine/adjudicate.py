@@ -12,7 +12,7 @@ the enrolment, and a refused stay consumes no deductible.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 from decimal import Decimal
 
 from engine.ledger import Change, History, Scratch
@@ -38,8 +38,7 @@ REFUSAL_MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """An enrolment whose term and plan cover the claim's event, with its continuity."""
 
     enrolment: Enrolment

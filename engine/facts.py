@@ -1,8 +1,10 @@
 """Claim + enrolment -> the flat fact the rules are evaluated on.
 
-Facts hold only what `engine.vocabulary` names, as ints and short strings (durable_rules takes
-no Decimal and compares mixed types as text), plus presence flags: `ci_<code>` for each stated
-circumstance and `dx_<hash>` for each code list of the plan that a diagnosis falls in.
+Facts hold only what the plan's rules test (`CompiledPlan.fact_fields`), named as in
+`engine.vocabulary`, as ints and short strings (durable_rules takes no Decimal and compares
+mixed types as text), plus presence flags: `ci_<code>` for each stated circumstance and
+`dx_<hash>` for each code list of the plan that a diagnosis falls in. Small facts keep the JSON
+the rule engine parses small.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.conditions import circumstance_flag
-from engine.model.claim import Claim, Enrolment, HospitalStay
+from engine.model.claim import Accident, Claim, Enrolment, HospitalStay
 from engine.rules.compiler import CompiledPlan
 from engine.terms import age_on
 
@@ -22,37 +24,42 @@ def build_fact(
     renewal: bool,
     first_continuous_start: dt.date,
 ) -> dict:
+    needed = plan.fact_fields
     member, event = claim.member, claim.event
-    fact: dict = {
-        "age": age_on(member.birth_date, enrolment.start),
-        "gender": member.gender,
-        "office": member.office,
-        "medical_insurance": member.medical_insurance,
-        "employment": member.employment,
-        "occupation_risk": member.occupation_risk,
-        "source": enrolment.source,
-        "continuous_renewal": int(renewal),
-        "days_from_first_continuous_start": (event.date - first_continuous_start).days,
-        "event": event.kind,
-        "pre_existing": int(
-            any(d.onset_date is not None and d.onset_date < first_continuous_start for d in event.diagnoses)
-        ),
-    }
-    if enrolment.units is not None:
-        fact["units"] = enrolment.units
-    if enrolment.tier is not None:
-        fact["tier"] = enrolment.tier
-    if event.cause is not None:
+    fact: dict = {}
+    if "age" in needed:
+        fact["age"] = age_on(member.birth_date, enrolment.start)
+    for name in ("gender", "office", "medical_insurance", "employment", "occupation_risk"):
+        if name in needed:
+            fact[name] = getattr(member, name)
+    for name in ("source", "units", "tier"):
+        if name in needed and getattr(enrolment, name) is not None:
+            fact[name] = getattr(enrolment, name)
+    if "continuous_renewal" in needed:
+        fact["continuous_renewal"] = int(renewal)
+    if "days_from_first_continuous_start" in needed:
+        fact["days_from_first_continuous_start"] = (event.date - first_continuous_start).days
+    if "event" in needed:
+        fact["event"] = event.kind
+    if "cause" in needed and event.cause is not None:
         fact["cause"] = event.cause
+    if "pre_existing" in needed:
+        fact["pre_existing"] = int(
+            any(d.onset_date is not None and d.onset_date < first_continuous_start for d in event.diagnoses)
+        )
     if isinstance(event, HospitalStay):
-        fact["designated"] = int(event.designated)
-        fact["stay_days"] = (event.discharge - event.admission).days
-        fact["icu_days"] = event.icu_days
-    if getattr(event, "on_duty", None) is not None:
+        if "designated" in needed:
+            fact["designated"] = int(event.designated)
+        if "stay_days" in needed:
+            fact["stay_days"] = (event.discharge - event.admission).days
+        if "icu_days" in needed:
+            fact["icu_days"] = event.icu_days
+    elif isinstance(event, Accident) and "on_duty" in needed:
         fact["on_duty"] = int(event.on_duty)
     for code in event.circumstances:
         fact[circumstance_flag(code)] = 1
-    for diagnosis in event.diagnoses:
-        for flag in plan.code_index.flags_for(diagnosis.code):
-            fact[flag] = 1
+    if plan.code_sets:
+        for diagnosis in event.diagnoses:
+            for flag in plan.code_index.flags_for(diagnosis.code):
+                fact[flag] = 1
     return fact

@@ -7,7 +7,7 @@ benefit line whose `formula` and `inputs` show every number used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
@@ -192,7 +192,8 @@ def _annotate(line: BenefitLine, below_deductible: bool = False, nothing_to_pay:
 
 
 def _with_note(line: BenefitLine, code: str, message: str) -> BenefitLine:
-    return replace(line, note_code=code, note=message)
+    line.note_code, line.note = code, message  # the line is new and not shared yet
+    return line
 
 
 PAYERS: dict[str, Callable[..., BenefitLine]] = {

@@ -23,6 +23,7 @@ from engine.conditions import (
     conjoin,
     describe,
     negate,
+    walk,
 )
 from engine.errors import Issue
 from engine.icd import CodeIndex, CodeSet
@@ -81,6 +82,9 @@ class CompiledPlan:
 
     def __post_init__(self):
         self._by_name = {rule.name: rule for rule in self.rules}
+        self.fact_fields = frozenset(
+            node.field for rule in self.rules for node in walk(rule.condition) if isinstance(node, Compare)
+        )
         # Decisions list fired rules by precedence (eligibility, coverage, exclusions, waiting
         # periods, then benefits), and within a kind in the order the plan writes them.
         order = {kind: rank for rank, kind in enumerate(("eligibility", "coverage", "exclusion", "waiting", "benefit"))}

@@ -135,11 +135,14 @@ class DurableEvaluator:
         results: list[frozenset[str] | RuleEvaluationError] = [frozenset()] * len(requests)
         by_plan: dict[str, list[int]] = {}
         for index, (plan, fact) in enumerate(requests):
+            group = by_plan.get(plan.key)
+            if group is None:
+                self.prepare(plan)
+                group = by_plan[plan.key] = []
             if len(fact) > MAX_PROPERTIES:
                 results[index] = RuleEvaluationError(f"fact has {len(fact)} properties; durable_rules takes at most 255")
                 continue
-            self.prepare(plan)
-            by_plan.setdefault(plan.key, []).append(index)
+            group.append(index)
         for key, indices in by_plan.items():
             for start in range(0, len(indices), self.batch_size):
                 chunk = indices[start : start + self.batch_size]
