@@ -26,9 +26,9 @@ from engine.model.decision import (
 )
 from engine.money import ZERO
 from engine.payout import PAYERS, PayoutContext
-from engine.rules.compiler import CompiledPlan
+from engine.rules.compiler import PRECEDENCE, CompiledPlan
 
-REFUSAL_ORDER = ("eligibility", "coverage", "exclusion", "waiting")
+REFUSAL_KINDS = frozenset(PRECEDENCE) - {"benefit"}
 REFUSAL_CODES = {"eligibility": "not_eligible", "coverage": "not_covered", "waiting": "waiting_period"}
 REFUSAL_MESSAGES = {
     "eligibility": "不符合参保条件：{title}",
@@ -75,8 +75,8 @@ def decide(
 def _decide_enrolment(claim: Claim, target: Target, names: frozenset[str], scratch: Scratch) -> EnrolmentDecision:
     plan = target.plan
     rules = [plan.rule(name) for name in sorted(names, key=plan.rank.__getitem__)]
-    refusals = [_refusal(rule, claim, target) for rule in rules if rule.kind in REFUSAL_ORDER]
-    clauses = [rule.name for rule in rules if rule.kind in REFUSAL_ORDER]
+    refusals = [_refusal(rule, claim, target) for rule in rules if rule.kind in REFUSAL_KINDS]
+    clauses = [rule.name for rule in rules if rule.kind in REFUSAL_KINDS]
     lines = []
     if not refusals:
         for benefit in plan.plan.benefits:
@@ -112,6 +112,8 @@ def _decide_enrolment(claim: Claim, target: Target, names: frozenset[str], scrat
 def _refusal(rule, claim: Claim, target: Target) -> Refusal:
     code = REFUSAL_CODES.get(rule.kind, f"excluded:{rule.clause}")
     detail = f"{rule.name} held: {rule.description}"
+    if rule.group:
+        detail += f" (exclusion group {rule.group})"
     if rule.kind == "waiting":
         day = (claim.event.date - target.first_continuous_start).days
         detail = f"event on day {day} after first continuous start {target.first_continuous_start}; {detail}"

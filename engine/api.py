@@ -13,6 +13,7 @@ ledger as the previous claims left it.
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -53,6 +54,17 @@ def make_evaluator(name: str):
     raise ValueError(f"unknown evaluator {name!r}; expected durable or python")
 
 
+@contextmanager
+def _collector_paused():
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Adjudicator:
     def __init__(self, plans: list[CompiledPlan], library: RuleLibrary, evaluator: str = "durable"):
         self.library = library
@@ -75,11 +87,14 @@ class Adjudicator:
         """Adjudicate one claim on `history` (empty by default). Records nothing: apply the
         returned changes to a ledger to make them count."""
         claim = self.check_claim(parse_claim(claim))
+        history = history or EmptyHistory()
+        if history.has_claim(claim.claim_id):
+            raise LedgerError(f"claim {claim.claim_id!r} is already in the history; it is not adjudicated again")
         targets, skipped = self.targets(claim)
         fired = self._evaluate([(claim, targets)])[0]
         if isinstance(fired, RuleEvaluationError):
             raise fired
-        decision, changes = decide(claim, targets, fired, skipped, history or EmptyHistory())
+        decision, changes = decide(claim, targets, fired, skipped, history)
         return AdjudicationResult(decision, changes)
 
     # -- a sequence ------------------------------------------------------------------------
@@ -100,49 +115,45 @@ class Adjudicator:
         if batch:
             yield from self._adjudicate_chunk(batch, ledger)
 
-    def _adjudicate_chunk(self, raws: list[Any], ledger: MemoryLedger) -> list[AdjudicationResult | ClaimFailure]:
-        """A chunk is adjudicated with the cyclic garbage collector paused: the engine makes
-        thousands of short-lived, acyclic objects per chunk (freed by reference counting), and
-        the collector walking them cost a third of the time. The caller's state is restored."""
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return list(self._adjudicate_chunk_items(raws, ledger))
-        finally:
-            if was_enabled:
-                gc.enable()
+    def _adjudicate_chunk(self, raws: list[Any], ledger: MemoryLedger) -> Iterator[AdjudicationResult | ClaimFailure]:
+        """Validate and evaluate the chunk's rules in one batch, then decide, record and yield
+        one claim at a time, so that a caller who stops early has recorded exactly what it got.
 
-    def _adjudicate_chunk_items(self, raws: list[Any], ledger: MemoryLedger) -> Iterator[AdjudicationResult | ClaimFailure]:
-        prepared: list[tuple[Claim, list[Target], list[SkippedEnrolment]] | ClaimFailure] = []
-        for raw in raws:
-            try:
-                claim = self.check_claim(parse_claim(raw))
-                targets, skipped = self.targets(claim)
-                prepared.append((claim, targets, skipped))
-            except ClaimError as error:
-                prepared.append(ClaimFailure(claim_id=claim_id_of(raw),
-                                             errors=[str(issue) for issue in error.issues]))
-        ready = [item for item in prepared if not isinstance(item, ClaimFailure)]
-        fired_iter = iter(self._evaluate([(claim, targets) for claim, targets, _ in ready]))
+        The engine makes thousands of short-lived, acyclic objects per chunk (freed by reference
+        counting); the cyclic collector walking them cost a third of the time, so it is paused
+        while the engine works and restored before each yield."""
+        with _collector_paused():
+            prepared = [self._prepare(raw) for raw in raws]
+            ready = [item for item in prepared if not isinstance(item, ClaimFailure)]
+            fired_iter = iter(self._evaluate([(claim, targets) for claim, targets, _ in ready]))
         for item in prepared:
             if isinstance(item, ClaimFailure):
                 yield item
                 continue
-            claim, targets, skipped = item
-            fired = next(fired_iter)
-            if isinstance(fired, RuleEvaluationError):
-                yield ClaimFailure(claim_id=claim.claim_id, errors=[f"rule evaluation failed: {fired}"])
-                continue
-            if ledger.has_claim(claim.claim_id):
-                yield ClaimFailure(claim_id=claim.claim_id, errors=[f"claim {claim.claim_id!r} was already adjudicated; it is not paid twice"])
-                continue
-            decision, changes = decide(claim, targets, fired, skipped, ledger)
-            try:
-                ledger.apply(claim.claim_id, changes)
-            except LedgerError as error:
-                yield ClaimFailure(claim_id=claim.claim_id, errors=[str(error)])
-                continue
-            yield AdjudicationResult(decision, changes)
+            with _collector_paused():
+                outcome = self._decide_and_record(item, next(fired_iter), ledger)
+            yield outcome
+
+    def _prepare(self, raw: Any) -> tuple[Claim, list[Target], list[SkippedEnrolment]] | ClaimFailure:
+        try:
+            claim = self.check_claim(parse_claim(raw))
+            targets, skipped = self.targets(claim)
+            return claim, targets, skipped
+        except ClaimError as error:
+            return ClaimFailure(claim_id=claim_id_of(raw), errors=[str(issue) for issue in error.issues])
+
+    def _decide_and_record(self, item, fired, ledger: MemoryLedger) -> AdjudicationResult | ClaimFailure:
+        claim, targets, skipped = item
+        if isinstance(fired, RuleEvaluationError):
+            return ClaimFailure(claim_id=claim.claim_id, errors=[f"rule evaluation failed: {fired}"])
+        if ledger.has_claim(claim.claim_id):
+            return ClaimFailure(claim_id=claim.claim_id, errors=[f"claim {claim.claim_id!r} was already adjudicated; it is not paid twice"])
+        decision, changes = decide(claim, targets, fired, skipped, ledger)
+        try:
+            ledger.apply(claim.claim_id, changes)
+        except LedgerError as error:
+            return ClaimFailure(claim_id=claim.claim_id, errors=[str(error)])
+        return AdjudicationResult(decision, changes)
 
     # -- shared steps ----------------------------------------------------------------------
 
@@ -204,6 +215,11 @@ class Adjudicator:
         issues: list[Issue] = []
         seen_ids: set[str] = set()
         for index, enrolment in enumerate(claim.enrolments):
+            for other in claim.enrolments[:index]:
+                if other.plan == enrolment.plan and other.start <= enrolment.end and enrolment.start <= other.end:
+                    issues.append(Issue(
+                        f"term {enrolment.start}..{enrolment.end} overlaps enrolment {other.enrolment_id!r} of the same plan "
+                        "(one member holds a plan once per term)", f"$.enrolments[{index}]"))
             if enrolment.enrolment_id in seen_ids:
                 issues.append(Issue(f"enrolment_id {enrolment.enrolment_id!r} is listed twice", f"$.enrolments[{index}].enrolment_id"))
             seen_ids.add(enrolment.enrolment_id)

@@ -71,7 +71,10 @@ def read_claims_file(path: Path | str) -> Iterator[Any]:
     """Claims from a `.json` file (one claim or a list) or a `.jsonl` file (one per line),
     parsed exactly; a line that is not JSON becomes a failure naming file and line."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ClaimError([Issue(f"cannot read claims file: {error}", file=str(path))]) from None
     if path.suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from engine.api import Adjudicator
 from engine.claims import read_claims_file
-from engine.errors import PlanError
+from engine.errors import PlanError, RuleEvaluationError
 from engine.explain import decision_tree, failure_tree
 from engine.ledger import MemoryLedger
 from engine.model.decision import ClaimFailure
@@ -26,15 +27,23 @@ PlansOption = typer.Option(Path("plans"), "--plans", help="folder of plan revisi
 RulesOption = typer.Option(Path("rules"), "--rules", help="folder of shared rule libraries")
 
 
+class Evaluator(str, Enum):
+    durable = "durable"
+    python = "python"
+
+
 def _load(plans: Path, rules: Path, evaluator: str = "durable") -> Adjudicator:
     try:
         adjudicator = Adjudicator.load(plans, rules, evaluator)
-        gc.freeze()  # loaded plans live as long as the process: keep them out of every GC pass
-        return adjudicator
     except PlanError as error:
         for issue in error.issues:
             err.print(f"error: {issue}", markup=False, highlight=False)
         raise typer.Exit(1)
+    except RuleEvaluationError as error:
+        err.print(f"error: {error}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    gc.freeze()  # loaded plans live as long as the process: keep them out of every GC pass
+    return adjudicator
 
 
 @app.command()
@@ -44,13 +53,17 @@ def adjudicate(
     rules: Path = RulesOption,
     output: Optional[Path] = typer.Option(None, "--out", "-o", help="write JSONL decisions here instead of stdout"),
     explain: bool = typer.Option(False, "--explain", help="show each decision as a tree (which clause, which numbers)"),
-    evaluator: str = typer.Option("durable", help="rule evaluator: durable (default, the reference) or python"),
+    evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference) or python"),
 ) -> None:
     """Adjudicate claims in order, each member's claims on the history of the ones before.
 
     Writes one JSON line per claim: a decision, or {claim_id, errors} for a claim that could
     not be adjudicated. Exits 2 if any claim failed."""
-    adjudicator = _load(plans, rules, evaluator)
+    for path in claims:
+        if not path.is_file():
+            err.print(f"error: {path}: no such claims file", markup=False)
+            raise typer.Exit(1)
+    adjudicator = _load(plans, rules, evaluator.value)
     stream = (claim for path in claims for claim in read_claims_file(path))
     sink = output.open("w", encoding="utf-8") if output else None
     failed = 0

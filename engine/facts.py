@@ -43,9 +43,10 @@ def build_fact(
         fact["event"] = event.kind
     if "cause" in needed and event.cause is not None:
         fact["cause"] = event.cause
-    if "pre_existing" in needed:
+    if "pre_existing" in needed:  # the principal (first) diagnosis is the disease the event is for
+        principal = event.diagnoses[0] if event.diagnoses else None
         fact["pre_existing"] = int(
-            any(d.onset_date is not None and d.onset_date < first_continuous_start for d in event.diagnoses)
+            principal is not None and principal.onset_date is not None and principal.onset_date < first_continuous_start
         )
     if isinstance(event, HospitalStay):
         if "designated" in needed:

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
-CODE_PATTERN = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
+# WHO codes (C50, C50.9, M80.05) and national clinical-edition extensions (C34.901,
+# J18.900X002), which keep the WHO code as their prefix.
+CODE_PATTERN = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4}(X[0-9]{3})?)?$")
 _DASHES = re.compile(r"\s*[-–—]\s*")
 
 
 def normalise_code(code: str) -> str:
-    """Uppercase and trim a claim's code; `c34.901 ` -> `C34.901`."""
-    return code.strip().upper()
+    """Trim, fold full-width characters and uppercase: `c34．901 ` -> `C34.901`."""
+    return unicodedata.normalize("NFKC", code).strip().upper()
 
 
 def is_code(text: str) -> bool:

@@ -11,6 +11,7 @@ same two methods.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -54,6 +55,7 @@ class MemoryLedger:
     def __init__(self) -> None:
         self._values: dict[str, Decimal] = {}
         self._claims: set[str] = set()
+        self._lock = threading.Lock()  # check-then-write must be atomic across threads
 
     def value(self, key: str) -> Decimal:
         return self._values.get(key, ZERO)
@@ -63,6 +65,10 @@ class MemoryLedger:
 
     def apply(self, claim_id: str, changes: list[Change]) -> None:
         """Record a claim's changes, all or nothing."""
+        with self._lock:
+            self._apply(claim_id, changes)
+
+    def _apply(self, claim_id: str, changes: list[Change]) -> None:
         if claim_id in self._claims:
             raise LedgerError(f"claim {claim_id!r} is already recorded; it is not paid twice")
         for change in changes:

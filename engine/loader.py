@@ -82,7 +82,7 @@ def _add_exclusions(document: YamlDocument, model: ExclusionLibrary, library: Ru
     issues.extend(parser.issues)
     for group, members in model.groups.items():
         for index, clause_id in enumerate(members):
-            if not any(c.id == clause_id for c in model.clauses) and clause_id not in library.exclusions:
+            if clause_id not in library.exclusions:
                 issues.append(document.issue(f"group {group!r} names unknown clause {clause_id!r}", ("groups", group, index)))
         if group in library.groups:
             issues.append(document.issue(f"exclusion group {group!r} is defined twice", ("groups", group)))
@@ -119,7 +119,6 @@ def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan
                 rules=rules,
                 code_sets=code_sets,
                 code_index=CodeIndex(list(code_sets.values())),
-                circumstance_flags=frozenset(f"ci_{code}" for code in library.circumstances),
             )
         )
     seen: dict[tuple[str, str], str] = {}

@@ -32,17 +32,19 @@ def continuity(enrolment: Enrolment, enrolments: list[Enrolment]) -> tuple[bool,
     """(is a continuous renewal, first continuous start) of `enrolment` among the claim's terms."""
     same_plan = [e for e in enrolments if e.plan == enrolment.plan and e.start < enrolment.start]
     current = enrolment
-    renewal = False
+    chain = [enrolment]
     while True:
         previous = [e for e in same_plan if e.start < current.start and renews(e, current)]
         if not previous:
             break
-        renewal = True
         current = min(previous, key=lambda e: e.start)
+        chain.append(current)
+    renewal = len(chain) > 1
     first_start = current.start
-    if enrolment.first_continuous_start is not None and enrolment.first_continuous_start < first_start:
-        first_start = enrolment.first_continuous_start
-        renewal = True
+    for term in chain:  # a term may state where its chain began, earlier than the terms listed
+        if term.first_continuous_start is not None and term.first_continuous_start < first_start:
+            first_start = term.first_continuous_start
+            renewal = True
     return renewal, first_start
 
 

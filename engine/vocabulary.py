@@ -21,8 +21,6 @@ class FieldSpec:
     kind: FieldKind
     description: str
     values: tuple[str, ...] = ()
-    # Event kinds for which the field is always present in a fact; empty means all.
-    events: tuple[str, ...] = ()
 
 
 FIELDS: dict[str, FieldSpec] = {
@@ -51,15 +49,15 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "pre_existing",
             "bool",
-            "a diagnosis had its onset (onset_date) before the first continuous start (既往症); "
-            "a diagnosis without onset_date is taken as first diagnosed at this event",
+            "the principal (first) diagnosis had its onset (onset_date) before the first continuous start "
+            "(既往症); a diagnosis without onset_date is taken as first diagnosed at this event",
         ),
         FieldSpec("event", "enum", "kind of event claimed", EVENT_KINDS),
         FieldSpec("cause", "enum", "cause of the event", ("disease", "accident")),
-        FieldSpec("designated", "bool", "the hospital is designated by basic medical insurance (定点医院)", events=("hospital_stay",)),
-        FieldSpec("stay_days", "int", "discharge date minus admission date", events=("hospital_stay",)),
-        FieldSpec("icu_days", "int", "days in intensive care during the stay", events=("hospital_stay",)),
-        FieldSpec("on_duty", "bool", "the accident happened in the course of duties", events=("accident",)),
+        FieldSpec("designated", "bool", "the hospital is designated by basic medical insurance (定点医院)"),
+        FieldSpec("stay_days", "int", "discharge date minus admission date"),
+        FieldSpec("icu_days", "int", "days in intensive care during the stay"),
+        FieldSpec("on_duty", "bool", "the accident happened in the course of duties"),
     )
 }
 

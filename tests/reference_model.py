@@ -15,8 +15,8 @@ Readings taken where the catalogue leaves a choice (the same a claims officer wo
 - the deductible is consumed in the order claims are adjudicated (the generators send them in
   discharge order), only by covered stays that are not refused;
 - pre-existing (§0, "excluded from every disease benefit"): a disease-caused stay with a
-  diagnosis whose onset_date is before the enrolment's first continuous start is excluded
-  (`excluded:pre-existing`); a diagnosis without onset_date is not pre-existing.
+  principal (first) diagnosis whose onset_date is before the enrolment's first continuous start
+  is excluded (`excluded:pre-existing`); a diagnosis without onset_date is not pre-existing.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def medical_exclusions(event: dict) -> list[str]:
 
 def first_continuous_start(enrolment: dict, enrolments: list[dict]) -> dt.date:
     """Start of the earliest term in the unbroken chain of continuous renewals (§0)."""
-    current = enrolment
+    current, chain = enrolment, [enrolment]
     while True:
         start = day(current["start"])
         previous = [
@@ -119,10 +119,12 @@ def first_continuous_start(enrolment: dict, enrolments: list[dict]) -> dt.date:
         if not previous:
             break
         current = min(previous, key=lambda e: day(e["start"]))
+        chain.append(current)
     first = day(current["start"])
-    stated = enrolment.get("first_continuous_start")
-    if stated is not None and day(stated) < first:
-        first = day(stated)
+    for term in chain:  # any term of the chain may state where the chain began
+        stated = term.get("first_continuous_start")
+        if stated is not None and day(stated) < first:
+            first = day(stated)
     return first
 
 
@@ -195,9 +197,9 @@ class ReferenceModel:
             reasons.append("not_covered")
         reasons.extend(f"excluded:{clause}" for clause in medical_exclusions(event))
         start = first_continuous_start(enrolment, claim["enrolments"])
-        if event["cause"] == "disease" and any(
-            d.get("onset_date") is not None and day(d["onset_date"]) < start for d in event.get("diagnoses") or []
-        ):
+        principal = (event.get("diagnoses") or [None])[0]  # the disease the stay is for
+        if event["cause"] == "disease" and principal is not None and principal.get("onset_date") is not None \
+                and day(principal["onset_date"]) < start:
             reasons.append("excluded:pre-existing")
         if event["cause"] == "disease" and day(event["admission"]) < start + dt.timedelta(days=WAITING_DAYS):
             reasons.append("waiting_period")

@@ -7,8 +7,7 @@ decision costs no validation; pydantic serialises them (`to_json`) and exports t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter

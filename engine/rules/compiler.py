@@ -27,8 +27,13 @@ from engine.conditions import (
 )
 from engine.errors import Issue
 from engine.icd import CodeIndex, CodeSet
-from engine.model.plan import PerDay, Plan, Reimbursement
+from engine.model.plan import PerDay, PerUnit, Plan, Reimbursement
 from engine.yamlsource import format_path
+
+
+# How a claims officer reads a plan: who may claim, what is covered, what is excluded, whether
+# the event is inside a waiting period, and only then what is paid.
+PRECEDENCE = ("eligibility", "coverage", "exclusion", "waiting", "benefit")
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,6 @@ class CompiledPlan:
     rules: list[CompiledRule]
     code_sets: dict[str, CodeSet]
     code_index: CodeIndex
-    circumstance_flags: frozenset[str]
 
     @property
     def key(self) -> str:
@@ -87,10 +91,9 @@ class CompiledPlan:
         )
         # Decisions list fired rules by precedence (eligibility, coverage, exclusions, waiting
         # periods, then benefits), and within a kind in the order the plan writes them.
-        order = {kind: rank for rank, kind in enumerate(("eligibility", "coverage", "exclusion", "waiting", "benefit"))}
+        order = {kind: rank for rank, kind in enumerate(PRECEDENCE)}
         ranked = sorted(enumerate(self.rules), key=lambda pair: (order[pair[1].kind], pair[0]))
         self.rank = {rule.name: rank for rank, (_, rule) in enumerate(ranked)}
-        self.benefits = {benefit.id: benefit for benefit in self.plan.benefits}
 
 
 def compile_plan(
@@ -160,6 +163,10 @@ def _structure_issues(plan: Plan, report) -> list[Issue]:
             if clause.id in seen:
                 issues.append(report(f"clause id {clause.id!r} is already used at {format_path(seen[clause.id])}", (section, index, "id")))
             seen.setdefault(clause.id, (section, index, "id"))
+    if plan.units is None:
+        for path, amount in _amounts(plan):
+            if isinstance(amount, PerUnit):
+                issues.append(report("a per_unit amount needs the plan to be sold in units (add `units: {min, max}`)", path))
     for b_index, benefit in enumerate(plan.benefits):
         for s_index, schedule in enumerate(getattr(benefit, "schedules", [])):
             where = ("benefits", b_index, "schedules", s_index, "bands")
@@ -172,6 +179,19 @@ def _structure_issues(plan: Plan, report) -> list[Issue]:
                 elif index and limits[index - 1] is not None and limit <= limits[index - 1]:
                     issues.append(report(f"band limits must increase: {limit} is not above {limits[index - 1]}", where + (index, "up_to")))
     return issues
+
+
+def _amounts(plan: Plan):
+    """(path, amount) of every amount in the plan that may be per unit."""
+    yield ("fee",), plan.fee
+    for index, benefit in enumerate(plan.benefits):
+        for cap in ("cap_per_claim", "cap_per_term", "cap_per_life"):
+            if getattr(benefit, cap) is not None:
+                yield ("benefits", index, cap), getattr(benefit, cap)
+        if isinstance(benefit, PerDay):
+            yield ("benefits", index, "amount_per_day"), benefit.amount_per_day
+            for extra_index, extra in enumerate(benefit.extra_days):
+                yield ("benefits", index, "extra_days", extra_index, "amount_per_day"), extra.amount_per_day
 
 
 def _exclusion_clauses(plan: Plan, library: RuleLibrary, report, issues: list[Issue]):

@@ -105,9 +105,10 @@ class DurableEvaluator:
     _stranded: dict[str, int] = {}  # sessions left open because nothing fired in them
     MAX_STRANDED = 256  # well below the 1,024 live sessions a ruleset takes
 
+    _session = 0  # session ids are unique per process, like the rulesets they live in
+
     def __init__(self, batch_size: int = BATCH_SIZE):
         self.batch_size = batch_size
-        self._session = 0
 
     def prepare(self, plan: CompiledPlan) -> None:
         """Create the plan's ruleset once per process (compiling is the slow part)."""
@@ -177,8 +178,8 @@ class DurableEvaluator:
     def _run(self, key: str, facts: list[dict], ids: list[str]) -> dict[str, set[str]]:
         with self._lock:
             handle = self._handles[key]
-            self._session += 1
-            sid = str(self._session)
+            DurableEvaluator._session += 1
+            sid = str(DurableEvaluator._session)
             payload = json.dumps(
                 [{"id": fact_id, "sid": sid, "t": "c", **fact} for fact_id, fact in zip(ids, facts)],
                 ensure_ascii=False,
@@ -196,7 +197,10 @@ class DurableEvaluator:
                     started = True
                     rule, fact_id = _parse(message)
                     fired.setdefault(fact_id, set()).add(rule)
-                    message = _engine.complete_and_start_action(handle, state)
+                    try:
+                        message = _engine.complete_and_start_action(handle, state)
+                    except Exception as error:
+                        raise _EngineFailure(str(error)) from error
             finally:
                 if started:
                     _engine.delete_state(handle, sid)

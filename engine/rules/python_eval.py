@@ -8,7 +8,7 @@ wanted.
 
 from __future__ import annotations
 
-from engine.conditions import All, AnyOf, Compare, Condition, Flag
+from engine.conditions import All, Compare, Condition, Flag
 from engine.errors import RuleEvaluationError
 from engine.rules.compiler import CompiledPlan
 
