@@ -251,3 +251,27 @@ def test_ledger_apply_is_all_or_nothing():
     assert ledger.snapshot() == before and not ledger.has_claim("c2")
     ledger.apply("c2", [good, Change("k/b", Decimal("1.00"), Decimal("2.00"))])
     assert ledger.snapshot() == {"k/a": Decimal("7.00"), "k/b": Decimal("2.00")}
+
+
+def test_adjudicate_refuses_a_claim_its_history_already_holds(adjudicator):
+    ledger = MemoryLedger()
+    claim = small_stay("c1", "1000.00", "2024-06-01", "2024-06-05", "3000.00")
+    result = adjudicator.adjudicate(claim, history=ledger)
+    ledger.apply("c1", result.changes)
+    with pytest.raises(LedgerError):
+        adjudicator.adjudicate(claim, history=ledger)
+
+
+def test_a_caller_that_stops_early_has_recorded_only_what_it_received(adjudicator):
+    """Claims are recorded as they are yielded: breaking off leaves the rest unrecorded, and
+    they can be adjudicated later on the history as it then stands."""
+    claims = [small_stay(f"c{n}", "1000.00", f"2024-0{n + 4}-01", f"2024-0{n + 4}-05", "3000.00") for n in range(5)]
+    ledger = MemoryLedger()
+    stream = adjudicator.adjudicate_many(claims, ledger)
+    first = next(stream)
+    stream.close()
+    assert isinstance(first, AdjudicationResult)
+    assert [ledger.has_claim(f"c{n}") for n in range(5)] == [True, False, False, False, False]
+    rest = list(adjudicator.adjudicate_many(claims[1:], ledger))
+    assert all(isinstance(r, AdjudicationResult) for r in rest)
+    assert [r.decision.total for r in [first, *rest]] == [Decimal("250.00"), Decimal("500.00"), Decimal("500.00"), Decimal("500.00"), Decimal("500.00")]
