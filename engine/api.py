@@ -20,15 +20,14 @@ from typing import Any, Iterable, Iterator
 
 from engine.adjudicate import Target, decide
 from engine.claims import claim_id_of, parse_claim
-from engine.errors import ClaimError, Issue, LedgerError, RuleEvaluationError
+from engine.coverage import PlanSet
+from engine.errors import ClaimError, LedgerError, RuleEvaluationError
 from engine.facts import build_fact
-from engine.icd import is_code, normalise_code
 from engine.ledger import Change, EmptyHistory, History, MemoryLedger
 from engine.loader import load_library, load_plans
 from engine.model.claim import Claim
 from engine.model.decision import ClaimFailure, Decision, SkippedEnrolment
 from engine.rules.compiler import CompiledPlan, RuleLibrary
-from engine.terms import continuity, covers
 
 CHUNK = 400
 
@@ -67,14 +66,25 @@ def _collector_paused():
 
 class Adjudicator:
     def __init__(self, plans: list[CompiledPlan], library: RuleLibrary, evaluator: str = "durable"):
-        self.library = library
+        self.plans = PlanSet(plans, library)
         self.evaluator = make_evaluator(evaluator)
-        self.revisions: dict[str, list[CompiledPlan]] = {}
-        for plan in plans:
-            self.revisions.setdefault(plan.plan.plan, []).append(plan)
-            self.evaluator.prepare(plan)
-        for revisions in self.revisions.values():
-            revisions.sort(key=lambda p: p.plan.effective_from)
+        for plan in self.plans:
+            self.evaluator.prepare(plan)  # compile every ruleset now, not on the first claim
+
+    @property
+    def revisions(self) -> dict[str, list[CompiledPlan]]:
+        """Plan id -> its revisions, oldest first."""
+        return self.plans.revisions
+
+    @property
+    def library(self) -> RuleLibrary:
+        return self.plans.library
+
+    def check_claim(self, claim: Claim) -> Claim:
+        return self.plans.check_claim(claim)
+
+    def targets(self, claim: Claim) -> tuple[list[Target], list[SkippedEnrolment]]:
+        return self.plans.targets(claim)
 
     @classmethod
     def load(cls, plans_dir: Path | str = "plans", rules_dir: Path | str = "rules", evaluator: str = "durable") -> "Adjudicator":
@@ -126,12 +136,17 @@ class Adjudicator:
             prepared = [self._prepare(raw) for raw in raws]
             ready = [item for item in prepared if not isinstance(item, ClaimFailure)]
             fired_iter = iter(self._evaluate([(claim, targets) for claim, targets, _ in ready]))
+        collecting = gc.isenabled()
         for item in prepared:
             if isinstance(item, ClaimFailure):
                 yield item
                 continue
-            with _collector_paused():
+            gc.disable()
+            try:
                 outcome = self._decide_and_record(item, next(fired_iter), ledger)
+            finally:
+                if collecting:
+                    gc.enable()
             yield outcome
 
     def _prepare(self, raw: Any) -> tuple[Claim, list[Target], list[SkippedEnrolment]] | ClaimFailure:
@@ -172,75 +187,3 @@ class Adjudicator:
             error = next((f for f in fired if isinstance(f, RuleEvaluationError)), None)
             results.append(error if error else fired)
         return results
-
-    def targets(self, claim: Claim) -> tuple[list[Target], list[SkippedEnrolment]]:
-        """The enrolments that cover the event (term and event kind), with the plan revision
-        in force on each one's start; the others are listed as skipped. Earlier terms, listed
-        only to show continuity, need no revision of their own."""
-        targets, skipped, issues = [], [], []
-        for index, enrolment in enumerate(claim.enrolments):
-            if not covers(enrolment, claim.event.date):
-                skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="outside_term"))
-                continue
-            where = f"$.enrolments[{index}]"
-            try:
-                revision = self.revision_for(enrolment)
-            except LookupError:
-                wanted = f"revision {enrolment.revision!r}" if enrolment.revision else f"revision in force on {enrolment.start}"
-                issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
-                continue
-            issues.extend(_unit_issues(revision.plan, enrolment, where))
-            if claim.event.kind not in revision.plan.events:
-                skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="event_not_covered"))
-            else:
-                renewal, first_start = continuity(enrolment, claim.enrolments)
-                targets.append(Target(enrolment, revision, renewal, first_start))
-        if issues:
-            raise ClaimError(issues)
-        return targets, skipped
-
-    def revision_for(self, enrolment) -> CompiledPlan:
-        """The revision pinned by the enrolment, or the one in force on its start."""
-        for plan in reversed(self.revisions[enrolment.plan]):
-            if enrolment.revision is not None:
-                if plan.plan.revision == enrolment.revision:
-                    return plan
-                continue
-            if plan.plan.effective_from <= enrolment.start and (plan.plan.effective_to is None or enrolment.start <= plan.plan.effective_to):
-                return plan
-        raise LookupError(enrolment.plan)
-
-    def check_claim(self, claim: Claim) -> Claim:
-        """Checks that need the loaded plans and rules; every problem with its JSON path."""
-        issues: list[Issue] = []
-        seen_ids: set[str] = set()
-        for index, enrolment in enumerate(claim.enrolments):
-            for other in claim.enrolments[:index]:
-                if other.plan == enrolment.plan and other.start <= enrolment.end and enrolment.start <= other.end:
-                    issues.append(Issue(
-                        f"term {enrolment.start}..{enrolment.end} overlaps enrolment {other.enrolment_id!r} of the same plan "
-                        "(one member holds a plan once per term)", f"$.enrolments[{index}]"))
-            if enrolment.enrolment_id in seen_ids:
-                issues.append(Issue(f"enrolment_id {enrolment.enrolment_id!r} is listed twice", f"$.enrolments[{index}].enrolment_id"))
-            seen_ids.add(enrolment.enrolment_id)
-            if enrolment.plan not in self.revisions:
-                issues.append(Issue(f"unknown plan {enrolment.plan!r}; known: {', '.join(sorted(self.revisions))}", f"$.enrolments[{index}].plan"))
-        for index, code in enumerate(claim.event.circumstances):
-            if code not in self.library.circumstances:
-                issues.append(Issue(f"unknown circumstance {code!r}; see rules/circumstances.yaml", f"$.event.circumstances[{index}]"))
-        for index, diagnosis in enumerate(claim.event.diagnoses):
-            if not is_code(normalise_code(diagnosis.code)):
-                issues.append(Issue(f"{diagnosis.code!r} is not an ICD-10 code (expected e.g. C50.9)", f"$.event.diagnoses[{index}].code"))
-        if issues:
-            raise ClaimError(issues)
-        return claim
-
-
-def _unit_issues(plan, enrolment, where: str) -> list[Issue]:
-    if plan.units is None:
-        return []
-    if enrolment.units is None:
-        return [Issue(f"plan {plan.plan} is bought in units: units is required", f"{where}.units")]
-    if not plan.units.min <= enrolment.units <= plan.units.max:
-        return [Issue(f"plan {plan.plan} takes {plan.units.min} to {plan.units.max} units, got {enrolment.units}", f"{where}.units")]
-    return []

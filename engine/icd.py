@@ -25,7 +25,9 @@ _DASHES = re.compile(r"\s*[-–—]\s*")
 
 def normalise_code(code: str) -> str:
     """Trim, fold full-width characters and uppercase: `c34．901 ` -> `C34.901`."""
-    return unicodedata.normalize("NFKC", code).strip().upper()
+    if not code.isascii():
+        code = unicodedata.normalize("NFKC", code)
+    return code.strip().upper()
 
 
 def is_code(text: str) -> bool:

@@ -1,0 +1,99 @@
+"""The loaded plan revisions and rules, as they meet a claim: which revision applies to an
+enrolment, which enrolments cover the claim's event, and the checks of a claim that need the
+plans (known plan ids, units, circumstance codes, ICD-10 code shapes, overlapping terms).
+Every problem is reported with its JSON path."""
+
+from __future__ import annotations
+
+from engine.adjudicate import Target
+from engine.errors import ClaimError, Issue
+from engine.icd import is_code, normalise_code
+from engine.model.claim import Claim, Enrolment
+from engine.model.decision import SkippedEnrolment
+from engine.rules.compiler import CompiledPlan, RuleLibrary
+from engine.terms import continuity, covers
+
+
+class PlanSet:
+    def __init__(self, plans: list[CompiledPlan], library: RuleLibrary):
+        self.library = library
+        self.revisions: dict[str, list[CompiledPlan]] = {}
+        for plan in plans:
+            self.revisions.setdefault(plan.plan.plan, []).append(plan)
+        for revisions in self.revisions.values():
+            revisions.sort(key=lambda p: p.plan.effective_from)
+
+    def __iter__(self):
+        return (plan for revisions in self.revisions.values() for plan in revisions)
+
+    def targets(self, claim: Claim) -> tuple[list[Target], list[SkippedEnrolment]]:
+        """The enrolments that cover the event (term and event kind), with the plan revision
+        in force on each one's start; the others are listed as skipped. Earlier terms, listed
+        only to show continuity, need no revision of their own."""
+        targets, skipped, issues = [], [], []
+        for index, enrolment in enumerate(claim.enrolments):
+            if not covers(enrolment, claim.event.date):
+                skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="outside_term"))
+                continue
+            where = f"$.enrolments[{index}]"
+            try:
+                revision = self.revision_for(enrolment)
+            except LookupError:
+                wanted = f"revision {enrolment.revision!r}" if enrolment.revision else f"revision in force on {enrolment.start}"
+                issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
+                continue
+            issues.extend(_unit_issues(revision.plan, enrolment, where))
+            if claim.event.kind not in revision.plan.events:
+                skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="event_not_covered"))
+            else:
+                renewal, first_start = continuity(enrolment, claim.enrolments)
+                targets.append(Target(enrolment, revision, renewal, first_start))
+        if issues:
+            raise ClaimError(issues)
+        return targets, skipped
+
+    def revision_for(self, enrolment: Enrolment) -> CompiledPlan:
+        """The revision pinned by the enrolment, or the one in force on its start."""
+        for plan in reversed(self.revisions[enrolment.plan]):
+            if enrolment.revision is not None:
+                if plan.plan.revision == enrolment.revision:
+                    return plan
+                continue
+            if plan.plan.effective_from <= enrolment.start and (plan.plan.effective_to is None or enrolment.start <= plan.plan.effective_to):
+                return plan
+        raise LookupError(enrolment.plan)
+
+    def check_claim(self, claim: Claim) -> Claim:
+        """Checks that need the loaded plans and rules; every problem with its JSON path."""
+        issues: list[Issue] = []
+        seen_ids: set[str] = set()
+        for index, enrolment in enumerate(claim.enrolments):
+            for other in claim.enrolments[:index]:
+                if other.plan == enrolment.plan and other.start <= enrolment.end and enrolment.start <= other.end:
+                    issues.append(Issue(
+                        f"term {enrolment.start}..{enrolment.end} overlaps enrolment {other.enrolment_id!r} of the same plan "
+                        "(one member holds a plan once per term)", f"$.enrolments[{index}]"))
+            if enrolment.enrolment_id in seen_ids:
+                issues.append(Issue(f"enrolment_id {enrolment.enrolment_id!r} is listed twice", f"$.enrolments[{index}].enrolment_id"))
+            seen_ids.add(enrolment.enrolment_id)
+            if enrolment.plan not in self.revisions:
+                issues.append(Issue(f"unknown plan {enrolment.plan!r}; known: {', '.join(sorted(self.revisions))}", f"$.enrolments[{index}].plan"))
+        for index, code in enumerate(claim.event.circumstances):
+            if code not in self.library.circumstances:
+                issues.append(Issue(f"unknown circumstance {code!r}; see rules/circumstances.yaml", f"$.event.circumstances[{index}]"))
+        for index, diagnosis in enumerate(claim.event.diagnoses):
+            if not is_code(normalise_code(diagnosis.code)):
+                issues.append(Issue(f"{diagnosis.code!r} is not an ICD-10 code (expected e.g. C50.9)", f"$.event.diagnoses[{index}].code"))
+        if issues:
+            raise ClaimError(issues)
+        return claim
+
+
+def _unit_issues(plan, enrolment, where: str) -> list[Issue]:
+    if plan.units is None:
+        return []
+    if enrolment.units is None:
+        return [Issue(f"plan {plan.plan} is bought in units: units is required", f"{where}.units")]
+    if not plan.units.min <= enrolment.units <= plan.units.max:
+        return [Issue(f"plan {plan.plan} takes {plan.units.min} to {plan.units.max} units, got {enrolment.units}", f"{where}.units")]
+    return []
