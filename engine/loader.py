@@ -1,7 +1,8 @@
 """Reading `rules/` and `plans/`: strict YAML -> pydantic models -> compiled plans.
 
-Every issue in every file is collected before anything is raised, so `adjudicator check`
-shows them all at once, each with file, line, column and field path.
+Every issue in the rule libraries, then (once they load) every issue in every plan, is
+collected before anything is raised, so `adjudicator check` shows them together, each with
+file, line, column and field path.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def read_library(rules_dir: Path) -> tuple[RuleLibrary, list[Issue]]:
         issues.extend(file_issues)
         if file_issues:
             continue
-        library.files[str(path)] = path.read_bytes()
+        # Keyed by the path inside rules/, so the plan hash depends on content, not on where
+        # the project was checked out.
+        library.files[path.relative_to(rules_dir).as_posix()] = path.read_bytes()
         model = _validate(_LIBRARY, document, issues)
         if model is not None:
             parsed.append((document, model))
