@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Iterator
 
 OFFICES = ["beijing"] * 5 + ["lanzhou", "zunyi", "jilin", "xizang"]
@@ -20,7 +20,11 @@ CIRCUMSTANCES = ["drunk_driving", "war", "earthquake", "hiv_transfusion"]
 
 
 def _money(value: float) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01")))
+    return str(_fen(value))
+
+
+def _fen(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def member_claims(rng: random.Random, number: int, year: int = 2024) -> list[dict]:
@@ -56,17 +60,18 @@ def member_claims(rng: random.Random, number: int, year: int = 2024) -> list[dic
         discharge = admission + dt.timedelta(days=length)
         if discharge.year != year:
             break
-        total = min(rng.lognormvariate(math.log(12000), 0.9), 400000)
-        fund = total * rng.uniform(0.4, 0.75)
-        in_scope = (total - fund) * rng.uniform(0.6, 0.95)
-        out_scope = (total - fund - in_scope) * rng.uniform(0.0, 1.0)
+        # Parts are rounded down to the fen, so they never add up to more than the total.
+        total = _fen(min(rng.lognormvariate(math.log(12000), 0.9), 400000))
+        fund = _fen(total * Decimal(rng.uniform(0.4, 0.75)))
+        in_scope = _fen((total - fund) * Decimal(rng.uniform(0.6, 0.95)))
+        out_scope = _fen((total - fund - in_scope) * Decimal(rng.uniform(0.0, 1.0)))
         diagnoses = [{"code": rng.choice(EXCLUDED_CODES if rng.random() < 0.05 else COMMON_CODES)}]
         event = {
             "kind": "hospital_stay", "admission": admission.isoformat(), "discharge": discharge.isoformat(),
             "cause": "accident" if rng.random() < 0.15 else "disease",
             "designated": rng.random() < 0.93, "icu_days": min(length, rng.choice([0] * 8 + [1, 3])),
-            "total": _money(total), "fund_paid": _money(fund),
-            "self_pay_in_scope": _money(in_scope), "self_pay_out_of_scope": _money(out_scope),
+            "total": str(total), "fund_paid": str(fund),
+            "self_pay_in_scope": str(in_scope), "self_pay_out_of_scope": str(out_scope),
             "diagnoses": diagnoses,
             "circumstances": [rng.choice(CIRCUMSTANCES)] if rng.random() < 0.03 else [],
         }
