@@ -5,6 +5,8 @@ Every problem is reported with its JSON path."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from engine.adjudicate import Target
 from engine.errors import ClaimError, Issue
 from engine.icd import is_code, normalise_code
@@ -43,6 +45,7 @@ class PlanSet:
                 issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
                 continue
             issues.extend(_unit_issues(revision.plan, enrolment, where))
+            issues.extend(_term_issues(revision.plan, enrolment, where))
             if claim.event.kind not in revision.plan.events:
                 skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="event_not_covered"))
             else:
@@ -97,3 +100,23 @@ def _unit_issues(plan, enrolment, where: str) -> list[Issue]:
     if not plan.units.min <= enrolment.units <= plan.units.max:
         return [Issue(f"plan {plan.plan} takes {plan.units.min} to {plan.units.max} units, got {enrolment.units}", f"{where}.units")]
     return []
+
+
+def _term_issues(plan, enrolment: Enrolment, where: str) -> list[Issue]:
+    """A term of N years runs from its start to the day before the N-th anniversary."""
+    if plan.term_years is None:
+        return []
+    for years in plan.term_years:
+        if enrolment.end + dt.timedelta(days=1) in anniversaries(enrolment.start, years):
+            return []
+    lengths = " or ".join(f"{years} year{'s' if years > 1 else ''}" for years in plan.term_years)
+    return [Issue(f"plan {plan.plan} has terms of {lengths}: {enrolment.start} to {enrolment.end} is not one", f"{where}.end")]
+
+
+def anniversaries(day: dt.date, years: int) -> set[dt.date]:
+    """The same day `years` later; for 29 February in a common year both readings, 28 February
+    and 1 March, are accepted."""
+    try:
+        return {day.replace(year=day.year + years)}
+    except ValueError:
+        return {dt.date(day.year + years, 2, 28), dt.date(day.year + years, 3, 1)}

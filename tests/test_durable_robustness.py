@@ -65,7 +65,7 @@ def random_claim(rng: random.Random, number: int, members: int = 300) -> dict:
         enrolment = {
             "enrolment_id": f"{plan[:2]}-{who}", "plan": plan, "units": units,
             "fee_paid": f"{units * (60 if plan == 'inpatient-medical' else 30)}.00",
-            "start": _day(start), "end": _day(start + dt.timedelta(days=364)),
+            "start": _day(start), "end": _day(dt.date(start.year + 1, start.month, 1) + dt.timedelta(days=start.day - 2)),
         }
         if who % 3 == 0:
             enrolment["first_continuous_start"] = _day(start - dt.timedelta(days=365 + who % 40))

@@ -146,6 +146,9 @@ class Plan(Strict):
     effective_to: dt.date | None = None
     fee: Amount
     units: UnitRange | None = None
+    term_years: list[int] | None = Field(
+        default=None, description="allowed term lengths in whole years (a term ends the day before its anniversary); none: any dates"
+    )
     events: list[EventKind] = Field(min_length=1, description="event kinds the plan covers")
     eligibility: list[Requirement] = []
     coverage: list[Requirement] = []
