@@ -21,7 +21,7 @@ from engine.model.decision import ClaimFailure
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Benefit adjudicator for workers' mutual-aid plans (职工互助保障).")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # errors stay one line each, for grep and editors
 
 PlansOption = typer.Option(Path("plans"), "--plans", help="folder of plan revisions")
 RulesOption = typer.Option(Path("rules"), "--rules", help="folder of shared rule libraries")

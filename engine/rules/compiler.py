@@ -101,7 +101,7 @@ def compile_plan(
     library: RuleLibrary,
     report: Callable[[str, tuple], Issue],
 ) -> tuple[list[CompiledRule], dict[str, CodeSet], list[Issue]]:
-    """Parse every condition of `plan` (using the raw YAML for paths) and emit its rules."""
+    """Parse every condition of `plan`, reporting each issue at its YAML path, and emit its rules."""
     code_sets: dict[str, CodeSet] = {}
     parser = ConditionParser(report, set(library.circumstances), code_sets)
     issues: list[Issue] = []

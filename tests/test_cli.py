@@ -1,0 +1,70 @@
+"""The command line, run as a user would: decisions, explanations, checks, case runs, schemas."""
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from engine.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [*args, "--plans", str(ROOT / "plans"), "--rules", str(ROOT / "rules")])
+
+
+def test_adjudicate_writes_one_decision_per_claim():
+    result = run("adjudicate", str(ROOT / "fixtures" / "claims.jsonl"))
+    assert result.exit_code == 0, result.output
+    decisions = [json.loads(line) for line in result.stdout.splitlines()]
+    # c-01 waiting period; c-02 accident (900 − 500) × 50% + 1 day × 40 × 2; c-03 14,800 → 7,880 and
+    # 16 + 4 ICU days × 80; c-04 mental excluded; c-05 cut by the 15,000 cap.
+    assert [(d["claim_id"], d["status"], d["total"]) for d in decisions] == [
+        ("c-01", "denied", "0.00"), ("c-02", "paid", "280.00"), ("c-03", "paid", "9480.00"),
+        ("c-04", "denied", "0.00"), ("c-05", "partial", "8200.00"),
+    ]
+    assert decisions[3]["enrolments"][0]["refusals"][0]["code"] == "excluded:mental"
+
+
+def test_explain_shows_clauses_and_numbers():
+    result = run("adjudicate", str(ROOT / "fixtures" / "claims.jsonl"), "--explain")
+    assert result.exit_code == 0
+    assert "waiting_period" in result.stdout and "等待期内出险" in result.stdout
+    assert "10000.00 × 0.50 + 4800.00 × 0.60" in result.stdout
+    assert "cap_per_term" in result.stdout
+
+
+def test_a_bad_claim_is_reported_with_its_json_path_and_exit_2(tmp_path):
+    out = tmp_path / "decisions.jsonl"
+    result = run("adjudicate", str(ROOT / "fixtures" / "claims-with-errors.jsonl"), "--out", str(out))
+    assert result.exit_code == 2
+    (failure,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert failure["claim_id"] == "c-06"
+    assert failure["errors"] == ["$.enrolments[0].units: plan inpatient-medical takes 1 to 3 units, got 5"]
+
+
+def test_check_passes_on_the_bundled_plans_and_fails_on_a_broken_one(tmp_path):
+    assert run("check").exit_code == 0
+    shutil.copytree(ROOT / "plans", tmp_path / "plans")
+    plan = tmp_path / "plans" / "inpatient-medical" / "2024.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("rate: 0.60", "rate: 1.60"), encoding="utf-8")
+    result = runner.invoke(app, ["check", "--plans", str(tmp_path / "plans"), "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 1
+    assert f"{plan}:" in result.output and "bands[1].rate" in result.output and "[0, 1]" in result.output
+
+
+def test_test_command_runs_the_cases():
+    result = runner.invoke(app, ["test", str(ROOT / "fixtures" / "cases" / "pre-existing.yaml"),
+                                 "--plans", str(ROOT / "plans"), "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 0 and "5 passed, 0 failed" in result.stdout
+
+
+def test_schema_writes_the_four_schemas(tmp_path):
+    result = runner.invoke(app, ["schema", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "claim.schema.json", "decision.schema.json", "library.schema.json", "plan.schema.json"]
+    assert json.loads((tmp_path / "claim.schema.json").read_text())["title"] == "Claim"
