@@ -11,12 +11,10 @@ the enrolment, and a refused stay consumes no deductible.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import NamedTuple
 from decimal import Decimal
 
 from engine.ledger import Change, History, Scratch
-from engine.model.claim import Claim, Enrolment
+from engine.model.claim import Claim
 from engine.model.decision import (
     AccumulatorChange,
     Decision,
@@ -26,7 +24,8 @@ from engine.model.decision import (
 )
 from engine.money import ZERO
 from engine.payout import PAYERS, PayoutContext
-from engine.rules.compiler import PRECEDENCE, CompiledPlan
+from engine.rules.compiler import PRECEDENCE
+from engine.terms import Target
 
 REFUSAL_KINDS = frozenset(PRECEDENCE) - {"benefit"}
 REFUSAL_CODES = {"eligibility": "not_eligible", "coverage": "not_covered", "waiting": "waiting_period"}
@@ -36,15 +35,6 @@ REFUSAL_MESSAGES = {
     "exclusion": "属于除外责任：{title}",
     "waiting": "等待期内出险：{title}",
 }
-
-
-class Target(NamedTuple):
-    """An enrolment whose term and plan cover the claim's event, with its continuity."""
-
-    enrolment: Enrolment
-    plan: CompiledPlan
-    renewal: bool
-    first_continuous_start: dt.date
 
 
 def decide(
@@ -124,7 +114,8 @@ LIMIT_NOTES = frozenset({"cap_reached", "day_limit_reached"})
 
 
 def _enrolment_status(amount: Decimal, lines, refusals) -> str:
-    """Paid in full, paid less than claimed because a limit cut it (partial), or nothing."""
+    """Paid in full; partial when something was paid but a limit cut a line or a benefit was
+    refused beside it; denied when nothing was paid."""
     if amount == 0:
         return "denied"
     if refusals or any(line.note_code in LIMIT_NOTES for line in lines):

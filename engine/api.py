@@ -18,16 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from engine.adjudicate import Target, decide
+from engine.adjudicate import decide
 from engine.claims import claim_id_of, parse_claim
-from engine.coverage import PlanSet
+from engine.planset import PlanSet
 from engine.errors import ClaimError, LedgerError, RuleEvaluationError
 from engine.facts import build_fact
-from engine.ledger import Change, EmptyHistory, History, MemoryLedger
+from engine.ledger import Change, EmptyHistory, History, Ledger, MemoryLedger
 from engine.loader import load_library, load_plans
 from engine.model.claim import Claim
 from engine.model.decision import ClaimFailure, Decision, SkippedEnrolment
 from engine.rules.compiler import CompiledPlan, RuleLibrary
+from engine.terms import Target
 
 CHUNK = 400
 
@@ -110,7 +111,7 @@ class Adjudicator:
     # -- a sequence ------------------------------------------------------------------------
 
     def adjudicate_many(
-        self, claims: Iterable[Any], ledger: MemoryLedger | None = None, chunk: int = CHUNK
+        self, claims: Iterable[Any], ledger: Ledger | None = None, chunk: int = CHUNK
     ) -> Iterator[AdjudicationResult | ClaimFailure]:
         """Adjudicate claims in order, each on the history the earlier ones left in `ledger`,
         and record each in it. A claim that fails validation, evaluation or recording yields
@@ -125,7 +126,7 @@ class Adjudicator:
         if batch:
             yield from self._adjudicate_chunk(batch, ledger)
 
-    def _adjudicate_chunk(self, raws: list[Any], ledger: MemoryLedger) -> Iterator[AdjudicationResult | ClaimFailure]:
+    def _adjudicate_chunk(self, raws: list[Any], ledger: Ledger) -> Iterator[AdjudicationResult | ClaimFailure]:
         """Validate and evaluate the chunk's rules in one batch, then decide, record and yield
         one claim at a time, so that a caller who stops early has recorded exactly what it got.
 
@@ -157,7 +158,7 @@ class Adjudicator:
         except ClaimError as error:
             return ClaimFailure(claim_id=claim_id_of(raw), errors=[str(issue) for issue in error.issues])
 
-    def _decide_and_record(self, item, fired, ledger: MemoryLedger) -> AdjudicationResult | ClaimFailure:
+    def _decide_and_record(self, item, fired, ledger: Ledger) -> AdjudicationResult | ClaimFailure:
         claim, targets, skipped = item
         if isinstance(fired, RuleEvaluationError):
             return ClaimFailure(claim_id=claim.claim_id, errors=[f"rule evaluation failed: {fired}"])

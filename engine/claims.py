@@ -1,8 +1,9 @@
 """Reading claims: JSON text or data -> validated `Claim`, errors located by JSON path.
 
 Numbers are read exactly (`parse_float=Decimal`), so `12.35` is twelve yuan thirty-five fen,
-never a binary float. Validation against the loaded plans (known plan ids, units, circumstance
-codes, ICD-10 code shapes) happens in `Adjudicator.check_claim`, with the same JSON paths.
+never a binary float. Validation against the loaded plans (known plan ids, circumstance
+codes, ICD-10 code shapes, units, term length) happens in `engine.planset`, with the same
+JSON paths.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def json_path(loc: tuple) -> str:
 
 def parse_claim(data: Any, source: str | None = None) -> Claim:
     """Validate one claim (a dict, or JSON text). Raises ClaimError listing every problem."""
-    if isinstance(data, Undecodable):
+    if isinstance(data, UnreadableLine):
         raise ClaimError([Issue(data.message)])
     if isinstance(data, (str, bytes)):
         try:
@@ -88,10 +89,10 @@ def _decode(text: str, source: str) -> Any:
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
-        return Undecodable(f"{source}: invalid JSON: {error.msg} (column {error.colno})")
+        return UnreadableLine(f"{source}: invalid JSON: {error.msg} (column {error.colno})")
 
 
-class Undecodable(dict):
+class UnreadableLine(dict):
     """Stands in for a line that is not JSON, so the sequence reports it in its place."""
 
     def __init__(self, message: str):

@@ -6,7 +6,7 @@ wants, each with the value it saw (`before`) and the value it sets (`after`). A 
 them atomically per claim and refuses a change whose `before` is stale or a claim it already
 holds, so two workers racing on one member, or a claim sent twice, can never pay twice.
 `MemoryLedger` is the in-process ledger; a persistent one (SQLite, PostgreSQL) implements the
-same two methods.
+same three methods (`value`, `has_claim`, `apply`: the `Ledger` protocol).
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ class History(Protocol):
     def value(self, key: str) -> Decimal: ...
 
     def has_claim(self, claim_id: str) -> bool: ...
+
+
+class Ledger(History, Protocol):
+    def apply(self, claim_id: str, changes: list[Change]) -> None: ...
 
 
 class EmptyHistory:

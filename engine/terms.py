@@ -10,8 +10,12 @@ claim lists only the current term states `first_continuous_start` instead.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, NamedTuple
 
 from engine.model.claim import Enrolment
+
+if TYPE_CHECKING:
+    from engine.rules.compiler import CompiledPlan
 
 RENEWAL_GRACE_DAYS = 30
 
@@ -46,6 +50,15 @@ def continuity(enrolment: Enrolment, enrolments: list[Enrolment]) -> tuple[bool,
             first_start = term.first_continuous_start
             renewal = True
     return renewal, first_start
+
+
+class Target(NamedTuple):
+    """An enrolment whose term and plan cover the claim's event, with its continuity."""
+
+    enrolment: Enrolment
+    plan: "CompiledPlan"
+    renewal: bool
+    first_continuous_start: dt.date
 
 
 def covers(enrolment: Enrolment, day: dt.date) -> bool:

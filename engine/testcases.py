@@ -18,11 +18,13 @@ claims adjudicated in order on one ledger, each with an `expect` block:
                 e1: {status: paid, amount: 150.00, lines: {inpatient-reimbursement: 150.00},
                      refusals: [waiting_period], clauses: [...]}
               skipped: {e9: outside_term}
+              accumulators: {m1/inpatient-medical/e1/inpatient-reimbursement/paid: 150.00}
           - claim_id: c2
             ...
             expect: {error: "units"}    # the claim must fail validation, message containing this
 
-Only the keys written are compared; every mismatch is reported with the case and claim.
+Only the keys written are compared (an unknown key is itself a mismatch, so a typo cannot make
+a case assert nothing); every mismatch is reported with the case and claim.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from engine.yamlsource import read_yaml
 
 
 @dataclass
-class TestCase:
+class Case:
     file: str
     name: str
     description: str
@@ -51,7 +53,7 @@ class TestCase:
 
 @dataclass
 class CaseResult:
-    case: TestCase
+    case: Case
     mismatches: list[str] = field(default_factory=list)
     outcomes: list[Any] = field(default_factory=list)
 
@@ -60,7 +62,7 @@ class CaseResult:
         return not self.mismatches
 
 
-def load_cases(path: Path | str) -> list[TestCase]:
+def load_cases(path: Path | str) -> list[Case]:
     document, issues = read_yaml(path)
     if issues:
         raise PlanError(issues)
@@ -79,12 +81,12 @@ def load_cases(path: Path | str) -> list[TestCase]:
             claim.setdefault("enrolments", raw.get("enrolments"))
             claims.append(claim)
         position = document.locate(("cases", index))
-        cases.append(TestCase(str(path), raw["name"], raw.get("description", ""), claims, expectations,
+        cases.append(Case(str(path), raw["name"], raw.get("description", ""), claims, expectations,
                               position.line if position else None))
     return cases
 
 
-def run_case(adjudicator: Adjudicator, case: TestCase) -> CaseResult:
+def run_case(adjudicator: Adjudicator, case: Case) -> CaseResult:
     result = CaseResult(case)
     outcomes = list(adjudicator.adjudicate_many(case.claims, MemoryLedger()))
     result.outcomes = outcomes
@@ -103,6 +105,10 @@ def run_case(adjudicator: Adjudicator, case: TestCase) -> CaseResult:
     return result
 
 
+CLAIM_KEYS = {"status", "total", "enrolments", "skipped", "accumulators", "error"}
+ENROLMENT_KEYS = {"status", "amount", "lines", "refusals", "clauses"}
+
+
 def compare_decision(decision, expected: dict, where: str, mismatches: list[str]) -> None:
     def check(label: str, actual: Any, wanted: Any) -> None:
         if isinstance(actual, Decimal):
@@ -110,6 +116,9 @@ def compare_decision(decision, expected: dict, where: str, mismatches: list[str]
         if actual != wanted:
             mismatches.append(f"{where}: {label}: expected {wanted}, got {actual}")
 
+    unknown = set(expected) - CLAIM_KEYS
+    if unknown:  # a misspelt key would otherwise assert nothing
+        mismatches.append(f"{where}: unknown expect keys {sorted(unknown)}; expected some of {sorted(CLAIM_KEYS)}")
     if "status" in expected:
         check("status", decision.status, expected["status"])
     if "total" in expected:
@@ -121,6 +130,9 @@ def compare_decision(decision, expected: dict, where: str, mismatches: list[str]
             mismatches.append(f"{where}: enrolment {enrolment_id} was not adjudicated")
             continue
         label = f"enrolment {enrolment_id}"
+        unknown = set(wanted) - ENROLMENT_KEYS
+        if unknown:
+            mismatches.append(f"{where}: {label}: unknown expect keys {sorted(unknown)}; expected some of {sorted(ENROLMENT_KEYS)}")
         if "status" in wanted:
             check(f"{label} status", actual.status, wanted["status"])
         if "amount" in wanted:
@@ -138,3 +150,9 @@ def compare_decision(decision, expected: dict, where: str, mismatches: list[str]
                 mismatches.append(f"{where}: {label}: clause {clause} did not decide (got {actual.clauses})")
     if "skipped" in expected:
         check("skipped", {s.enrolment_id: s.reason for s in decision.skipped}, expected["skipped"])
+    after = {change.key: change.after for change in decision.accumulator_changes}
+    for key, value in (expected.get("accumulators") or {}).items():
+        if key not in after:
+            mismatches.append(f"{where}: accumulator {key} did not change (changed: {sorted(after)})")
+        else:
+            check(f"accumulator {key}", after[key], value)

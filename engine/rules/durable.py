@@ -7,10 +7,12 @@ deleted. This sidesteps the traps measured in `shared/notes/durable_rules.md`:
 
 - no `Host`, so no timer threads and no swallowed action exceptions (there are no Python
   actions: a fired rule is read from the match the engine returns);
-- every session is deleted after its batch, so live sessions never approach the 1,024 limit;
-- a catch-all rule (`seen`) fires for every accepted fact, so `delete_state` never runs on a
-  session where nothing fired (a segfault), and a fact dropped by the 32-bit id-hash collision
-  is noticed and evaluated again alone under a different id;
+- every session is deleted after its batch; a catch-all rule (`seen`) fires for every accepted
+  fact, so a batch always has something fired (deleting a session where nothing fired is a
+  segfault), and a fact dropped by the 32-bit id-hash collision is noticed and evaluated again
+  alone under a different id;
+- a session where nothing fired at all (the engine refused its facts) is left open and counted;
+  after 256 of them the ruleset is replaced, so live sessions never approach the 1,024 limit;
 - facts carry only ints, short strings and presence flags, and are checked against the
   255-property limit before they are sent (beyond it the engine crashes);
 - one lock serialises every call into the C engine, which is not thread-safe.
@@ -141,7 +143,8 @@ class DurableEvaluator:
                 self.prepare(plan)
                 group = by_plan[plan.key] = []
             if len(fact) > MAX_PROPERTIES:
-                results[index] = RuleEvaluationError(f"fact has {len(fact)} properties; durable_rules takes at most 255")
+                results[index] = RuleEvaluationError(
+                    f"fact has {len(fact)} properties; at most {MAX_PROPERTIES} are sent (durable_rules crashes at 255)")
                 continue
             group.append(index)
         for key, indices in by_plan.items():

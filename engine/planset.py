@@ -1,19 +1,18 @@
-"""The loaded plan revisions and rules, as they meet a claim: which revision applies to an
-enrolment, which enrolments cover the claim's event, and the checks of a claim that need the
-plans (known plan ids, units, circumstance codes, ICD-10 code shapes, overlapping terms).
-Every problem is reported with its JSON path."""
+"""The loaded plan revisions and rules, as they meet a claim: the checks of a claim that need
+the plans (known plan ids, units and term length against the revision in force, overlapping
+terms, circumstance codes, ICD-10 code shapes), which revision applies to an enrolment, and
+which enrolments cover the claim's event. Every problem is reported with its JSON path."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from engine.adjudicate import Target
 from engine.errors import ClaimError, Issue
 from engine.icd import is_code, normalise_code
 from engine.model.claim import Claim, Enrolment
 from engine.model.decision import SkippedEnrolment
 from engine.rules.compiler import CompiledPlan, RuleLibrary
-from engine.terms import continuity, covers
+from engine.terms import Target, continuity, covers
 
 
 class PlanSet:
@@ -44,8 +43,6 @@ class PlanSet:
                 wanted = f"revision {enrolment.revision!r}" if enrolment.revision else f"revision in force on {enrolment.start}"
                 issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
                 continue
-            issues.extend(_unit_issues(revision.plan, enrolment, where))
-            issues.extend(_term_issues(revision.plan, enrolment, where))
             if claim.event.kind not in revision.plan.events:
                 skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="event_not_covered"))
             else:
@@ -81,6 +78,13 @@ class PlanSet:
             seen_ids.add(enrolment.enrolment_id)
             if enrolment.plan not in self.revisions:
                 issues.append(Issue(f"unknown plan {enrolment.plan!r}; known: {', '.join(sorted(self.revisions))}", f"$.enrolments[{index}].plan"))
+                continue
+            try:
+                plan = self.revision_for(enrolment).plan
+            except LookupError:
+                continue  # an earlier term needs no revision; a covering one is refused in targets()
+            issues.extend(_unit_issues(plan, enrolment, f"$.enrolments[{index}]"))
+            issues.extend(_term_issues(plan, enrolment, f"$.enrolments[{index}]"))
         for index, code in enumerate(claim.event.circumstances):
             if code not in self.library.circumstances:
                 issues.append(Issue(f"unknown circumstance {code!r}; see rules/circumstances.yaml", f"$.event.circumstances[{index}]"))
