@@ -4,10 +4,6 @@ Each file in fixtures/broken/ is fixtures/broken/baseline.yaml with one defect, 
 ends in `# <- error`. The parametrised test copies one file into an empty plans directory, loads
 it with `read_plans` against the real `rules/`, and checks the one issue about that defect: its
 file, its line (the marked one), its field path, and a keyword of its message.
-
-Cases the engine gets wrong today are marked xfail(strict=True) and list which checks fail
-(`wrong`); anything else failing in them is still a plain failure, and once the engine is fixed
-they XPASS, which fails the run until the mark is removed.
 """
 
 from __future__ import annotations
@@ -27,24 +23,16 @@ BROKEN = ROOT / "fixtures" / "broken"
 MARKER = "# <- error"
 
 
-class KnownBug(AssertionError):
-    """Raised when a case fails exactly in the ways its known engine bug predicts."""
-
-
 @dataclass(frozen=True)
 class Case:
     fixture: str
     path: str  # field path of the defect, as format_path renders it
     keyword: str  # the issue is the one whose message contains this (case-insensitive)
     also: tuple[str, ...] = ()  # further words the message must contain
-    wrong: frozenset[str] = frozenset()  # checks a known engine bug breaks: reported|line|path|crash
-    bug: str = ""
 
 
-def case(fixture, path, keyword, also=(), wrong=(), bug=""):
-    c = Case(fixture, path, keyword, tuple(also), frozenset(wrong), bug)
-    marks = [pytest.mark.xfail(raises=KnownBug, strict=True, reason=bug)] if wrong else []
-    return pytest.param(c, id=fixture, marks=marks)
+def case(fixture, path, keyword, also=()):
+    return pytest.param(Case(fixture, path, keyword, tuple(also)), id=fixture)
 
 
 CASES = [
@@ -111,33 +99,17 @@ def test_baseline_loads_cleanly(tmp_path, library):
 def test_broken_plan_is_reported_where_it_is(c: Case, tmp_path, library):
     source = BROKEN / f"{c.fixture}.yaml"
     line = marked_line(source)
-    try:
-        target, plans, issues = load_alone(source, tmp_path, library)
-    except Exception as error:
-        if "crash" in c.wrong:
-            raise KnownBug(f"read_plans raised {type(error).__name__}: {error}") from error
-        raise
+    target, plans, issues = load_alone(source, tmp_path, library)
     found = [issue for issue in issues if c.keyword.lower() in issue.message.lower()]
-    wrong: dict[str, str] = {}
-    if plans or len(found) != 1:
-        wrong["reported"] = (
-            f"expected one issue containing {c.keyword!r} and no plan loaded; "
-            f"got {[str(i) for i in issues]} and {len(plans)} plan(s)"
-        )
-    else:
-        issue = found[0]
-        assert issue.file == str(target)
-        for word in c.also:
-            assert word in issue.message, f"{word!r} missing from {issue.message!r}"
-        if issue.line != line:
-            wrong["line"] = f"line {issue.line}, expected {line}"
-        if issue.path != c.path:
-            wrong["path"] = f"path {issue.path!r}, expected {c.path!r}"
-    if wrong:
-        message = "; ".join(wrong.values())
-        if set(wrong) <= c.wrong:
-            raise KnownBug(message)
-        raise AssertionError(message)
+    assert not plans and len(found) == 1, (
+        f"expected one issue containing {c.keyword!r} and no plan loaded; "
+        f"got {[str(i) for i in issues]} and {len(plans)} plan(s)"
+    )
+    issue = found[0]
+    assert issue.file == str(target)
+    for word in c.also:
+        assert word in issue.message, f"{word!r} missing from {issue.message!r}"
+    assert (issue.line, issue.path) == (line, c.path)
 
 
 # -- YAML 1.1 traps, read directly ---------------------------------------------------------------

@@ -132,10 +132,10 @@ def test_refused_claims_pay_nothing_with_a_reason(adjudicator, claims):
                 assert all(refusal.code and refusal.message for refusal in enrolment.refusals)
 
 
-# Engine discrepancy (found by this property): a covered stay whose after-deductible base
-# rounds to 0.00 (urban_rural_resident, 0.01 × 40% = 0.004 → 0.00) is denied with no reason
-# at all: no refusal, no note_code. Catalogue §0: "Every unpaid benefit carries a reason code
-# and a human sentence". The example below is the minimal case; see the report.
+# Regression example (found by this property): a covered stay whose after-deductible base
+# rounds to 0.00 (urban_rural_resident, 0.01 × 40% = 0.004 → 0.00) must still carry a reason
+# (rounds_to_zero): catalogue §0, "every unpaid benefit carries a reason code and a human
+# sentence".
 ROUNDS_TO_ZERO = {
     "claim_id": "c1",
     "member": {"member_id": "m1", "gender": "female", "birth_date": "1990-01-01", "office": "lanzhou",
