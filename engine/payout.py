@@ -31,8 +31,8 @@ class PayoutContext:
         return accumulator_key(self.claim.member.member_id, self.plan_id, enrolment, benefit, measure)
 
     def amount(self, spec: Amount) -> Decimal:
-        if isinstance(spec, PerUnit):
-            return spec.per_unit * (self.enrolment.units or 0)
+        if isinstance(spec, PerUnit):  # units are present: plans and claims are checked for it
+            return spec.per_unit * self.enrolment.units
         return spec
 
     def describe(self, spec: Amount) -> str:
