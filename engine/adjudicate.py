@@ -16,7 +16,6 @@ from decimal import Decimal
 from engine.ledger import Change, History, Scratch
 from engine.model.claim import Claim
 from engine.model.decision import (
-    AccumulatorChange,
     Decision,
     EnrolmentDecision,
     Refusal,
@@ -57,7 +56,7 @@ def decide(
         total=total,
         enrolments=enrolment_decisions,
         skipped=skipped,
-        accumulator_changes=[AccumulatorChange(key=c.key, before=c.before, after=c.after) for c in changes],
+        accumulator_changes=changes,
     )
     return decision, changes
 

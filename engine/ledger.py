@@ -12,11 +12,11 @@ same three methods (`value`, `has_claim`, `apply`: the `Ledger` protocol).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
 from engine.errors import LedgerError
+from engine.model.decision import AccumulatorChange
 
 ZERO = Decimal(0)
 
@@ -26,11 +26,8 @@ def accumulator_key(member_id: str, plan: str, enrolment_id: str, benefit: str, 
     return f"{member_id}/{plan}/{enrolment_id}/{benefit}/{measure}"
 
 
-@dataclass(frozen=True)
-class Change:
-    key: str
-    before: Decimal
-    after: Decimal
+# A change is what the decision reports: the accumulator, the value read and the value set.
+Change = AccumulatorChange
 
 
 class History(Protocol):
