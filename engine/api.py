@@ -13,7 +13,6 @@ ledger as the previous claims left it.
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -54,14 +53,18 @@ def make_evaluator(name: str):
     raise ValueError(f"unknown evaluator {name!r}; expected durable or python")
 
 
-@contextmanager
-def _collector_paused():
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+class _CollectorPaused:
+    """Pause the cyclic garbage collector for a block, restoring the caller's setting. A class,
+    not a generator-based context manager: it is entered once per claim."""
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc_info):
+        if self.was_enabled:
             gc.enable()
 
 
@@ -133,21 +136,16 @@ class Adjudicator:
         The engine makes thousands of short-lived, acyclic objects per chunk (freed by reference
         counting); the cyclic collector walking them cost a third of the time, so it is paused
         while the engine works and restored before each yield."""
-        with _collector_paused():
+        with _CollectorPaused():
             prepared = [self._prepare(raw) for raw in raws]
             ready = [item for item in prepared if not isinstance(item, ClaimFailure)]
             fired_iter = iter(self._evaluate([(claim, targets) for claim, targets, _ in ready]))
-        collecting = gc.isenabled()
         for item in prepared:
             if isinstance(item, ClaimFailure):
                 yield item
                 continue
-            gc.disable()
-            try:
+            with _CollectorPaused():
                 outcome = self._decide_and_record(item, next(fired_iter), ledger)
-            finally:
-                if collecting:
-                    gc.enable()
             yield outcome
 
     def _prepare(self, raw: Any) -> tuple[Claim, list[Target], list[SkippedEnrolment]] | ClaimFailure:

@@ -19,6 +19,18 @@ from engine.model.types import ClaimMoney as Money
 from engine.model.types import Identifier, Strict
 
 Cause = Literal["disease", "accident"]
+
+
+def not_before(earlier: str, later: str):
+    """A field validator: `later` may not be a date before the already-validated `earlier`."""
+
+    def check(cls, value, info):
+        start = info.data.get(earlier)
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"{later} {value} is before {earlier} {start}")
+        return value
+
+    return field_validator(later)(classmethod(check))
 FindingValue = Union[StrictBool, StrictInt, Decimal, str]
 
 
@@ -51,13 +63,7 @@ class Enrolment(Strict):
         description="start of the unbroken chain of renewals when earlier terms are not listed in the claim",
     )
 
-    @field_validator("end")
-    @classmethod
-    def _end_after_start(cls, end, info):
-        start = info.data.get("start")
-        if start is not None and end < start:
-            raise ValueError(f"end {end} is before start {start}")
-        return end
+    _end_after_start = not_before("start", "end")
 
     @field_validator("first_continuous_start")
     @classmethod
@@ -120,13 +126,7 @@ class HospitalStay(EventBase, CareCosts):
     icu_days: StrictInt = Field(default=0, ge=0)
     hospital: str | None = None
 
-    @field_validator("discharge")
-    @classmethod
-    def _discharge_after_admission(cls, discharge, info):
-        admission = info.data.get("admission")
-        if admission is not None and discharge < admission:
-            raise ValueError(f"discharge {discharge} is before admission {admission}")
-        return discharge
+    _discharge_after_admission = not_before("admission", "discharge")
 
     @field_validator("icu_days")
     @classmethod

@@ -95,10 +95,6 @@ class Decision:
     def to_json(self) -> str:
         return _DECISION.dump_json(self).decode()
 
-    def to_dict(self) -> dict:
-        """JSON-ready dict: amounts as strings with two decimals."""
-        return _DECISION.dump_python(self, mode="json")
-
 
 @dataclass(slots=True)
 class ClaimFailure:
