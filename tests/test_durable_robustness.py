@@ -285,12 +285,18 @@ def mark_victim(monkeypatch, claim_id: str) -> None:
     monkeypatch.setattr(engine.api, "build_fact", build_fact)
 
 
-@pytest.mark.parametrize("how", ["whole-fact", "catch-all-only", "batch-and-first-retry"])
-def test_a_dropped_fact_is_evaluated_again(adjudicator, python_adjudicator, claims, monkeypatch, how):
+def victim_batch(python_adjudicator, claims, monkeypatch):
+    """60 covered claims, the 31st marked as the victim, and the python evaluator's answers."""
     batch = covered_claims(python_adjudicator, claims, 60)
     victim = batch[30]["claim_id"]
     want = list(python_adjudicator.adjudicate_many(batch, MemoryLedger()))
     mark_victim(monkeypatch, victim)
+    return batch, victim, want
+
+
+@pytest.mark.parametrize("how", ["whole-fact", "catch-all-only", "batch-and-first-retry"])
+def test_a_dropped_fact_is_evaluated_again(adjudicator, python_adjudicator, claims, monkeypatch, how):
+    batch, victim, want = victim_batch(python_adjudicator, claims, monkeypatch)
 
     def drop(facts, ids, fired):
         for fact, fact_id in zip(facts, ids):
@@ -313,10 +319,7 @@ def test_a_dropped_fact_is_evaluated_again(adjudicator, python_adjudicator, clai
 
 
 def test_a_fact_dropped_every_time_fails_that_claim_only(adjudicator, python_adjudicator, claims, monkeypatch):
-    batch = covered_claims(python_adjudicator, claims, 60)
-    victim = batch[30]["claim_id"]
-    want = list(python_adjudicator.adjudicate_many(batch, MemoryLedger()))
-    mark_victim(monkeypatch, victim)
+    batch, victim, want = victim_batch(python_adjudicator, claims, monkeypatch)
 
     def drop(facts, ids, fired):
         for fact, fact_id in zip(facts, ids):
