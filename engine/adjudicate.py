@@ -11,13 +11,16 @@ the enrolment, and a refused stay consumes no deductible.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
+from engine import lump_sum
 from engine.ledger import Change, History, Scratch
 from engine.model.claim import Claim
 from engine.model.decision import (
     Decision,
     EnrolmentDecision,
+    MissingEvidence,
     Refusal,
     SkippedEnrolment,
 )
@@ -36,16 +39,27 @@ REFUSAL_MESSAGES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """What the rules said about one enrolment of a claim: the rules fired on the claim's fact
+    and, for plans that classify diagnoses, those fired on each diagnosis's fact (with the fact,
+    to explain criteria and name missing findings)."""
+
+    claim: frozenset[str]
+    diagnoses: tuple[frozenset[str], ...] = ()
+    facts: tuple[dict, ...] = ()
+
+
 def decide(
     claim: Claim,
     targets: list[Target],
-    fired: list[frozenset[str]],
+    fired: list[Firing],
     skipped: list[SkippedEnrolment],
     history: History,
 ) -> tuple[Decision, list[Change]]:
     scratch = Scratch(history)
     enrolment_decisions = [
-        _decide_enrolment(claim, target, names, scratch) for target, names in zip(targets, fired)
+        _decide_enrolment(claim, target, firing, scratch) for target, firing in zip(targets, fired)
     ]
     changes = scratch.changes()
     total = sum((d.amount for d in enrolment_decisions), ZERO)
@@ -61,27 +75,48 @@ def decide(
     return decision, changes
 
 
-def _decide_enrolment(claim: Claim, target: Target, names: frozenset[str], scratch: Scratch) -> EnrolmentDecision:
+def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scratch) -> EnrolmentDecision:
     plan = target.plan
-    rules = [plan.rule(name) for name in sorted(names, key=plan.rank.__getitem__)]
+    rules = [plan.rule(name) for name in sorted(firing.claim, key=plan.rank.__getitem__)]
     refusals = [_refusal(rule, claim, target) for rule in rules if rule.kind in REFUSAL_KINDS]
     clauses = [rule.name for rule in rules if rule.kind in REFUSAL_KINDS]
-    lines = []
+    context = PayoutContext(claim, target.enrolment, plan.plan.plan, scratch, "")
+    ended = lump_sum.cover_ended(context) if plan.can_end_cover else None
+    if ended is not None:
+        refusals.insert(0, ended)
+    assessment = None
+    if plan.classifies_diagnoses:
+        triggered = {rule.benefit for rule in rules if rule.kind == "benefit"}
+        codes = [diagnosis.code for diagnosis in claim.event.diagnoses]
+        assessment = lump_sum.assess(plan, triggered, firing.diagnoses, firing.facts, codes)
+    lines, missing = [], []
     if not refusals:
         for benefit in plan.plan.benefits:
-            triggered = [r for r in rules if r.benefit == benefit.id]
-            if not triggered:
+            if benefit.pays == "lump_sum":
                 continue
-            rule = min(triggered, key=lambda r: r.schedule)  # schedules are tried in order
-            context = PayoutContext(claim, target.enrolment, plan.plan.plan, scratch, rule.name)
+            triggered_rules = [r for r in rules if r.benefit == benefit.id]
+            if not triggered_rules:
+                continue
+            rule = min(triggered_rules, key=lambda r: r.schedule)  # schedules are tried in order
+            context.rule = rule.name
             lines.append(PAYERS[benefit.pays](benefit, rule.schedule, context))
             clauses.append(rule.name)
-        if not lines:
-            refusals.append(Refusal(code="not_covered", clause="benefits", message="无适用的保障责任",
-                                    detail="no benefit of the plan applies to this event"))
+        if assessment is not None:
+            if assessment.pending:
+                missing = assessment.missing()
+            else:
+                paid, limits = lump_sum.pay(plan, assessment, context, firing.facts)
+                lines.extend(paid)
+                refusals.extend(limits)
+                clauses.extend(part for line in paid for part in line.clause.split(" + "))
+        if not lines and not refusals and not missing:
+            detail = "; ".join(assessment.unmatched) if assessment and assessment.unmatched else "no benefit of the plan applies to this event"
+            refusals.append(Refusal(code="not_covered", clause="benefits", message="无适用的保障责任", detail=detail))
         for line in lines:
             if line.amount == 0 and line.note_code:
                 refusals.append(Refusal(code=line.note_code, clause=line.benefit, message=line.note or ""))
+    elif assessment is not None and ended is None and all(r.kind == "waiting" for r in rules if r.kind in REFUSAL_KINDS):
+        missing = _waiting_consequences(plan, rules, assessment, context, lines)
     amount = sum((line.amount for line in lines), ZERO)
     return EnrolmentDecision(
         enrolment_id=target.enrolment.enrolment_id,
@@ -89,13 +124,32 @@ def _decide_enrolment(claim: Claim, target: Target, names: frozenset[str], scrat
         plan_title=plan.plan.title,
         revision=plan.plan.revision,
         plan_hash=plan.content_hash,
-        status=_enrolment_status(amount, lines, refusals),
+        status=_enrolment_status(lines, refusals, missing),
         amount=amount,
         lines=lines,
         refusals=refusals,
         clauses=clauses,
-        missing=[],
+        missing=missing,
     )
+
+
+def _waiting_consequences(plan, rules, assessment, context: PayoutContext, lines: list) -> list[MissingEvidence]:
+    """A disease that meets a definition inside a waiting period with consequences refunds the
+    enrolment's fee and ends its cover (catalogue §2.3); one still undecided pends the claim."""
+    periods = {period.id: period for period in plan.plan.waiting_periods}
+    for rule in rules:
+        period = periods.get(rule.clause) if rule.kind == "waiting" else None
+        if period is None or not (period.refund_fee or period.ends_cover):
+            continue
+        if assessment.pending:
+            return assessment.missing()
+        if assessment.met:
+            if period.refund_fee:
+                lines.append(lump_sum.refund_line(context, period.id, period.title))
+            if period.ends_cover:
+                lump_sum.end_cover(context, for_good=False)
+            return []
+    return []
 
 
 def _refusal(rule, claim: Claim, target: Target) -> Refusal:
@@ -112,10 +166,13 @@ def _refusal(rule, claim: Claim, target: Target) -> Refusal:
 LIMIT_NOTES = frozenset({"cap_reached", "day_limit_reached"})
 
 
-def _enrolment_status(amount: Decimal, lines, refusals) -> str:
-    """Paid in full; partial when something was paid but a limit cut a line or a benefit was
-    refused beside it; denied when nothing was paid."""
-    if amount == 0:
+def _enrolment_status(lines, refusals, missing) -> str:
+    """Pending while evidence is missing; paid in full; partial when something was paid but a
+    limit cut a line or a benefit was refused beside it; denied when no benefit was paid (a
+    refund of fee is not a benefit)."""
+    if missing:
+        return "pending"
+    if sum((line.amount for line in lines if not line.refund), ZERO) == 0:
         return "denied"
     if refusals or any(line.note_code in LIMIT_NOTES for line in lines):
         return "partial"
@@ -125,7 +182,7 @@ def _enrolment_status(amount: Decimal, lines, refusals) -> str:
 def _overall_status(decisions: list[EnrolmentDecision], total: Decimal) -> str:
     if any(d.status == "pending" for d in decisions):
         return "pending"
-    if total == 0:
+    if all(d.status == "denied" for d in decisions):
         return "denied"
     if all(d.status == "paid" for d in decisions):
         return "paid"

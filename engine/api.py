@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from engine.adjudicate import decide
+from engine.adjudicate import Firing, decide
 from engine.claims import claim_id_of, parse_claim
 from engine.planset import PlanSet
 from engine.errors import ClaimError, LedgerError, RuleEvaluationError
-from engine.facts import build_fact
+from engine.facts import build_diagnosis_facts, build_fact
 from engine.ledger import Change, EmptyHistory, History, Ledger, MemoryLedger
 from engine.loader import load_library, load_plans
 from engine.model.claim import Claim
@@ -171,18 +171,35 @@ class Adjudicator:
 
     # -- shared steps ----------------------------------------------------------------------
 
-    def _evaluate(self, items: list[tuple[Claim, list[Target]]]) -> list[list[frozenset[str]] | RuleEvaluationError]:
-        """Evaluate every target of every claim in one batch; per claim, a list of fired-rule
-        sets (one per target) or the error that stopped its evaluation."""
+    def _evaluate(self, items: list[tuple[Claim, list[Target]]]) -> list[list[Firing] | RuleEvaluationError]:
+        """Evaluate every target of every claim in one batch; per claim, a list of `Firing`s
+        (one per target) or the error that stopped its evaluation. A plan that classifies
+        diagnoses also gets one fact per diagnosis of the event."""
         requests = []
+        shapes: list[list[tuple[dict, ...]]] = []
         for claim, targets in items:
+            shape = []
             for target in targets:
                 fact = build_fact(claim, target.enrolment, target.plan, target.renewal, target.first_continuous_start)
                 requests.append((target.plan, fact))
+                diagnosis_facts: tuple[dict, ...] = ()
+                if target.plan.classifies_diagnoses:
+                    diagnosis_facts = tuple(build_diagnosis_facts(
+                        claim, target.enrolment, target.plan, target.renewal, target.first_continuous_start))
+                    requests.extend((target.plan, d) for d in diagnosis_facts)
+                shape.append(diagnosis_facts)
+            shapes.append(shape)
         answers = iter(self.evaluator.evaluate(requests))
         results: list = []
-        for _, targets in items:
-            fired = [next(answers) for _ in targets]
-            error = next((f for f in fired if isinstance(f, RuleEvaluationError)), None)
-            results.append(error if error else fired)
+        for shape in shapes:
+            firings, error = [], None
+            for diagnosis_facts in shape:
+                claim_rules = next(answers)
+                diagnosis_rules = tuple(next(answers) for _ in diagnosis_facts)
+                for answer in (claim_rules, *diagnosis_rules):
+                    if isinstance(answer, RuleEvaluationError):
+                        error = error or answer
+                if error is None:
+                    firings.append(Firing(claim_rules, diagnosis_rules, diagnosis_facts))
+            results.append(error if error else firings)
         return results

@@ -24,7 +24,48 @@ def build_fact(
     renewal: bool,
     first_continuous_start: dt.date,
 ) -> dict:
-    needed = plan.fact_fields
+    fact = _fields(claim, enrolment, plan.fact_fields, renewal, first_continuous_start)
+    if plan.code_sets:
+        for diagnosis in claim.event.diagnoses:
+            for flag in plan.code_index.flags_for(diagnosis.code):
+                fact[flag] = 1
+    return fact
+
+
+def build_diagnosis_facts(
+    claim: Claim,
+    enrolment: Enrolment,
+    plan: CompiledPlan,
+    renewal: bool,
+    first_continuous_start: dt.date,
+) -> list[dict]:
+    """One fact per diagnosis of the event, for the disease criteria (subject `diagnosis`):
+    its own code lists (`co_*`), the event's code lists (`dx_*`) and procedures (`pr_*`), its
+    findings encoded exactly (`f_*`, `engine.findings`), and the plain fields criteria test."""
+    event = claim.event
+    shared = _fields(claim, enrolment, plan.diagnosis_fact_fields, renewal, first_continuous_start)
+    shared["t"] = "d"
+    for diagnosis in event.diagnoses:
+        for flag in plan.event_code_index.flags_for(diagnosis.code):
+            shared[flag] = 1
+    for code in event.procedures or ():
+        for flag in plan.procedure_index.flags_for(code):
+            shared[flag] = 1
+    facts = []
+    for diagnosis in event.diagnoses:
+        fact = dict(shared)
+        for flag in plan.own_code_index.flags_for(diagnosis.code):
+            fact[flag] = 1
+        findings = diagnosis.findings
+        if findings:
+            for finding in plan.findings:
+                if finding.key in findings:
+                    fact[finding.fact_key] = finding.encode(findings[finding.key])
+        facts.append(fact)
+    return facts
+
+
+def _fields(claim: Claim, enrolment: Enrolment, needed: frozenset[str], renewal: bool, first_continuous_start: dt.date) -> dict:
     member, event = claim.member, claim.event
     fact: dict = {}
     if "age" in needed:
@@ -59,8 +100,4 @@ def build_fact(
         fact["on_duty"] = int(event.on_duty)
     for code in event.circumstances:
         fact[circumstance_flag(code)] = 1
-    if plan.code_sets:
-        for diagnosis in event.diagnoses:
-            for flag in plan.code_index.flags_for(diagnosis.code):
-                fact[flag] = 1
     return fact

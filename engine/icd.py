@@ -89,14 +89,18 @@ def parse_spec(text: str) -> CodeSpec:
 
 @dataclass(frozen=True)
 class CodeSet:
-    """A named list of specs; its flag name is derived from its content, so equal lists share it."""
+    """A named list of specs; its flag name is derived from its content, so equal lists share it.
+
+    `own` sets test the one diagnosis a disease criterion is classifying (flag `co_*`); the
+    others test whether some diagnosis of the event is listed (flag `dx_*`)."""
 
     specs: tuple[CodeSpec, ...]
+    own: bool = False
 
     @property
     def flag(self) -> str:
         digest = hashlib.sha1(",".join(map(str, self.specs)).encode()).hexdigest()[:10]
-        return f"dx_{digest}"
+        return f"{'co' if self.own else 'dx'}_{digest}"
 
     def matches(self, code: str) -> bool:
         return any(spec.matches(code) for spec in self.specs)

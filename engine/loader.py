@@ -16,9 +16,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from engine.conditions import ConditionParser, TRUE, conjoin, negate
+from engine.diseases import DiseaseDefinition, DiseaseListDefinition
 from engine.errors import Issue, PlanError
-from engine.icd import CodeIndex
-from engine.model.library import CircumstanceLibrary, ExclusionLibrary, Library
+from engine.findings import Finding
+from engine.model.library import CircumstanceLibrary, DiseaseList, ExclusionLibrary, FindingsLibrary, Library
 from engine.model.plan import Plan
 from engine.rules.compiler import CompiledPlan, ExclusionDefinition, RuleLibrary, compile_plan
 from engine.yamlsource import YamlDocument, read_yaml
@@ -68,9 +69,44 @@ def read_library(rules_dir: Path) -> tuple[RuleLibrary, list[Issue]]:
                     issues.append(document.issue(f"circumstance {entry.code!r} is defined twice", ("codes", index, "code")))
                 library.circumstances[entry.code] = entry.title
     for document, model in parsed:
+        if isinstance(model, FindingsLibrary):
+            for index, definition in enumerate(model.findings):
+                if definition.key in library.findings:
+                    issues.append(document.issue(f"finding {definition.key!r} is defined twice", ("findings", index, "key")))
+                library.findings[definition.key] = Finding(definition)
+    for document, model in parsed:
         if isinstance(model, ExclusionLibrary):
             _add_exclusions(document, model, library, issues)
+    for document, model in parsed:
+        if isinstance(model, DiseaseList):
+            _add_disease_list(document, model, library, issues)
     return library, issues
+
+
+def _add_disease_list(document: YamlDocument, model: DiseaseList, library: RuleLibrary, issues: list[Issue]) -> None:
+    if model.list in library.disease_lists:
+        issues.append(document.issue(f"disease list {model.list!r} is also defined in {library.disease_lists[model.list].file}", ("list",)))
+        return
+    parser = ConditionParser(document.issue, set(library.circumstances), library.code_sets,
+                             findings=library.findings, procedure_sets=library.procedure_sets)
+    definition = DiseaseListDefinition(model.list, model.title, model.source, document.file, document.issue)
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(model.entries):
+        path = ("entries", index)
+        if entry.id in seen:
+            issues.append(document.issue(f"entry id {entry.id!r} is already used by entry {seen[entry.id]} of this list", path + ("id",)))
+        seen.setdefault(entry.id, index)
+        codes_flag = parser.code_list(entry.icd10, path + ("icd10",), own=True)
+        criteria = TRUE if entry.criteria is None else parser.parse(entry.criteria, path + ("criteria",))
+        code_set = library.code_sets.get(getattr(codes_flag, "name", ""))
+        if code_set is None:
+            continue  # its codes were reported
+        definition.entries.append(DiseaseDefinition(
+            list=model.list, id=entry.id, number=entry.number, name=entry.name, codes=code_set,
+            criteria=criteria, kind=entry.kind, source=entry.source, file=document.file, path=path,
+        ))
+    issues.extend(parser.issues)
+    library.disease_lists[model.list] = definition
 
 
 def _add_exclusions(document: YamlDocument, model: ExclusionLibrary, library: RuleLibrary, issues: list[Issue]) -> None:
@@ -109,21 +145,12 @@ def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan
         plan = _validate(Plan, document, issues)
         if plan is None:
             continue
-        rules, code_sets, plan_issues = compile_plan(plan, library, document.issue)
+        rules, plan_issues = compile_plan(plan, library, document.issue)
         issues.extend(plan_issues)
         if plan_issues:
             continue
         content_hash = hashlib.sha256(path.read_bytes() + library_digest.digest()).hexdigest()
-        plans.append(
-            CompiledPlan(
-                plan=plan,
-                source=str(path),
-                content_hash=content_hash,
-                rules=rules,
-                code_sets=code_sets,
-                code_index=CodeIndex(list(code_sets.values())),
-            )
-        )
+        plans.append(CompiledPlan(plan=plan, source=str(path), content_hash=content_hash, rules=rules, library=library))
     seen: dict[tuple[str, str], str] = {}
     for compiled in plans:
         key = (compiled.plan.plan, compiled.plan.revision)

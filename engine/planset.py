@@ -9,6 +9,7 @@ import datetime as dt
 
 from engine.errors import ClaimError, Issue
 from engine.icd import is_code, normalise_code
+from engine.procedures import is_procedure, normalise_procedure
 from engine.model.claim import Claim, Enrolment
 from engine.model.decision import SkippedEnrolment
 from engine.rules.compiler import CompiledPlan, RuleLibrary
@@ -91,9 +92,29 @@ class PlanSet:
         for index, diagnosis in enumerate(claim.event.diagnoses):
             if not is_code(normalise_code(diagnosis.code)):
                 issues.append(Issue(f"{diagnosis.code!r} is not an ICD-10 code (expected e.g. C50.9)", f"$.event.diagnoses[{index}].code"))
+            issues.extend(self._finding_issues(diagnosis.findings, f"$.event.diagnoses[{index}].findings"))
+        for index, code in enumerate(getattr(claim.event, "procedures", None) or ()):
+            if not is_procedure(normalise_procedure(code)):
+                issues.append(Issue(f"{code!r} is not an ICD-9-CM-3 procedure code (expected e.g. 36.11)", f"$.event.procedures[{index}]"))
         if issues:
             raise ClaimError(issues)
         return claim
+
+
+    def _finding_issues(self, findings: dict, where: str) -> list[Issue]:
+        """Every finding must be one `rules/findings.yaml` defines, with a value of its kind."""
+        issues = []
+        for key, value in findings.items():
+            finding = self.library.findings.get(key)
+            if finding is None:
+                known = ", ".join(sorted(self.library.findings))
+                issues.append(Issue(f"unknown finding {key!r}; rules/findings.yaml defines: {known}", f"{where}.{key}"))
+                continue
+            try:
+                finding.encode(value)
+            except ValueError as error:
+                issues.append(Issue(str(error), f"{where}.{key}"))
+        return issues
 
 
 def _unit_issues(plan, enrolment, where: str) -> list[Issue]:

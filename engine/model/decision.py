@@ -26,6 +26,31 @@ class CapApplied:
 
 
 @dataclass(slots=True)
+class DefinitionChecked:
+    disease: Annotated[str, Field(description="list/entry")]
+    name: str
+    outcome: Literal["met", "failed", "pending"]
+    criteria: Annotated[str, Field(description="the criteria with what the claim stated for each test")]
+
+
+@dataclass(slots=True)
+class DiseaseMatch:
+    """Which definition of which list a lump sum paid on, and why."""
+
+    disease_list: str
+    disease: str
+    number: int
+    name: str
+    diagnosis: Annotated[str, Field(description="the diagnosis that met it, with its JSON path")]
+    codes: Annotated[str, Field(description="the definition's ICD-10 codes")]
+    criteria: Annotated[str, Field(description="the criteria with what the claim stated; 'always' when the code decides")]
+    preferred_checked: Annotated[
+        list[DefinitionChecked],
+        Field(description="definitions of the benefits this one yields to (e.g. severe for a mild payment), and why they failed"),
+    ] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class BenefitLine:
     benefit: str
     title: str
@@ -37,6 +62,8 @@ class BenefitLine:
     caps: list[CapApplied] = field(default_factory=list)
     note_code: Annotated[str | None, Field(description="why less than computed, e.g. cap_reached")] = None
     note: str | None = None
+    disease: DiseaseMatch | None = None
+    refund: Annotated[bool, Field(description="a refund of fee paid (e.g. waiting_period_refund), not a benefit")] = False
 
 
 @dataclass(slots=True)
@@ -49,8 +76,8 @@ class Refusal:
 
 @dataclass(slots=True)
 class MissingEvidence:
-    field: str
-    needed_by: str
+    field: Annotated[str, Field(description="JSON path of what the claim lacks, e.g. $.event.diagnoses[0].findings.lvef")]
+    needed_by: Annotated[str, Field(description="the definition whose criteria wait for it")]
 
 
 @dataclass(slots=True)
@@ -68,7 +95,7 @@ class EnrolmentDecision:
     revision: str
     plan_hash: str
     status: Status
-    amount: Money
+    amount: Annotated[Money, Field(description="everything paid out for the enrolment, refunds included")]
     clauses: Annotated[list[str], Field(description="rules that decided, e.g. exclusion:hiv, benefit:inpatient-reimbursement:0")]
     lines: list[BenefitLine] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)

@@ -1,10 +1,12 @@
-"""Shared rule libraries in `rules/`: circumstance codes and exclusion clauses with groups."""
+"""Shared rule libraries in `rules/`: circumstance codes, exclusion clauses with groups,
+the findings a medical report may state, and disease lists."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from engine.model.types import Identifier, Strict
 
@@ -40,4 +42,61 @@ class ExclusionLibrary(Strict):
     groups: dict[Identifier, list[Identifier]]
 
 
-Library = Annotated[Union[CircumstanceLibrary, ExclusionLibrary], Field(discriminator="kind")]
+class FindingDefinition(Strict):
+    """One key a medical report may state for a diagnosis (`findings` in claims)."""
+
+    key: Identifier
+    title: str = Field(description="中文说明")
+    type: Literal["integer", "decimal", "ordinal", "text", "boolean"]
+    places: int = Field(default=0, ge=0, le=4, description="decimal: digits after the point a claim may give")
+    min: Decimal | None = None
+    max: Decimal | None = None
+    values: list[str] = Field(default_factory=list, description="ordinal: the grades, lowest first")
+    when_not_stated: Literal["missing", "not_applicable"] = Field(
+        default="missing",
+        description="missing: a criterion that needs it pends the claim; not_applicable: the report "
+        "states it only when it applies, so an unstated value matches no test of it",
+    )
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.type == "ordinal" and len(self.values) < 2:
+            raise ValueError(f"ordinal finding {self.key!r} needs `values`, lowest first")
+        if self.type != "ordinal" and self.values:
+            raise ValueError(f"only ordinal findings take `values`; {self.key!r} is {self.type}")
+        if self.type != "decimal" and self.places:
+            raise ValueError(f"only decimal findings take `places`; {self.key!r} is {self.type}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
+class FindingsLibrary(Strict):
+    kind: Literal["findings"]
+    title: str
+    findings: list[FindingDefinition]
+
+
+class DiseaseEntry(Strict):
+    number: int = Field(ge=1, description="the catalogue's number within the list")
+    id: Identifier
+    name: str = Field(description="中文病名")
+    icd10: list[str] = Field(min_length=1, description="codes and ranges the diagnosis must fall in")
+    criteria: Any = Field(default=None, description="condition on findings, procedures and diagnoses; none: the code decides")
+    kind: Identifier | None = Field(default=None, description="a class plans may select, e.g. in_situ")
+    source: str | None = None
+
+
+class DiseaseList(Strict):
+    """A list of defined diseases (疾病定义) that lump-sum benefits pay on."""
+
+    kind: Literal["diseases"]
+    list: Identifier
+    title: str
+    source: str | None = None
+    entries: list[DiseaseEntry] = Field(min_length=1)
+
+
+Library = Annotated[
+    Union[CircumstanceLibrary, ExclusionLibrary, FindingsLibrary, DiseaseList], Field(discriminator="kind")
+]

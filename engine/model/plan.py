@@ -65,6 +65,12 @@ class WaitingPeriod(Clause):
 
     days: int = Field(ge=1)
     applies_when: Any = None
+    refund_fee: bool = Field(
+        default=False, description="when the event meets a benefit's disease definition: refund the enrolment's fee_paid"
+    )
+    ends_cover: Literal["enrolment"] | None = Field(
+        default=None, description="when the event meets a benefit's disease definition: the enrolment covers nothing more"
+    )
 
 
 class Exclusions(Strict):
@@ -135,7 +141,33 @@ class PerDay(Caps, Clause):
     extra_days: list[ExtraDays] = []
 
 
-Benefit = Annotated[Union[Reimbursement, PerDay], Field(discriminator="pays")]
+class DiseaseSelector(Strict):
+    """Which definitions a lump sum pays on: a list of `rules/diseases`, optionally one kind."""
+
+    list: Identifier
+    kind: Identifier | None = None
+
+
+class LumpSum(Clause):
+    """Pays a fixed sum when a diagnosis meets a definition of the selected disease list.
+
+    Benefits are tried in the order the plan lists them; one that `ends_cover` ends the plan's
+    cover for the member at once, so benefits after it pay nothing in the same claim."""
+
+    pays: Literal["lump_sum"]
+    when: Any = None
+    diseases: DiseaseSelector
+    amount: Amount
+    yields_to: list[Identifier] = Field(
+        default_factory=list,
+        description="benefits that take precedence: a diagnosis meeting one of their definitions is not paid here",
+    )
+    max_payments_per_life: int | None = Field(default=None, ge=1)
+    once_per_disease: bool = Field(default=False, description="each definition is paid at most once in the member's life")
+    ends_cover: bool = Field(default=False, description="after a payment, the plan covers this member for nothing more, for good")
+
+
+Benefit = Annotated[Union[Reimbursement, PerDay, LumpSum], Field(discriminator="pays")]
 
 
 class Plan(Strict):

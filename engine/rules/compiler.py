@@ -4,7 +4,10 @@ A rule fires when its clause decides something about the claim:
 - `eligibility:<id>` / `coverage:<id>` fire when the requirement is NOT met;
 - `exclusion:<id>` fires when an exclusion clause matches and its `unless` does not;
 - `waiting:<id>` fires when the event falls inside the waiting period;
-- `benefit:<id>:<n>` fires when the benefit's trigger and its n-th schedule hold.
+- `benefit:<id>:<n>` fires when the benefit's trigger and its n-th schedule hold;
+- `disease:<list>/<entry>` and `pending:<list>/<entry>` are evaluated on each diagnosis of the
+  claim (facts of subject `diagnosis`) for the disease lists the plan's lump sums pay on: the
+  definition is met, or undecided for want of a finding.
 Rules never see history: they say what the claim is, the payout step says how much is left.
 That keeps rule evaluation batchable across claims of the same member.
 """
@@ -19,27 +22,32 @@ from engine.conditions import (
     Compare,
     Condition,
     ConditionParser,
-    code_sets as code_sets_used,
     conjoin,
     describe,
     negate,
     walk,
 )
+from engine.conditions import Flag, Labels
+from engine.diseases import DiseaseDefinition, DiseaseListDefinition
 from engine.errors import Issue
+from engine.evidence import FALSE
+from engine.findings import Finding
 from engine.icd import CodeIndex, CodeSet
-from engine.model.plan import PerDay, PerUnit, Plan, Reimbursement
+from engine.model.plan import LumpSum, PerDay, PerUnit, Plan, Reimbursement
+from engine.procedures import ProcedureIndex, ProcedureSet
 from engine.yamlsource import format_path
 
 
 # How a claims officer reads a plan: who may claim, what is covered, what is excluded, whether
 # the event is inside a waiting period, and only then what is paid.
 PRECEDENCE = ("eligibility", "coverage", "exclusion", "waiting", "benefit")
+RULE_KINDS = PRECEDENCE + ("disease", "pending")
 
 
 @dataclass(frozen=True)
 class CompiledRule:
     name: str
-    kind: str  # eligibility | coverage | exclusion | waiting | benefit
+    kind: str  # eligibility | coverage | exclusion | waiting | benefit | disease | pending
     clause: str
     title: str
     condition: Condition
@@ -47,6 +55,8 @@ class CompiledRule:
     schedule: int | None = None
     group: str | None = None
     description: str = ""  # the condition in words, for refusal details
+    subject: str = "claim"  # the fact it is evaluated on: the claim, or one diagnosis of it
+    disease: str | None = None  # list/entry, for disease and pending rules
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,14 @@ class RuleLibrary:
     exclusions: dict[str, ExclusionDefinition] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     code_sets: dict[str, CodeSet] = field(default_factory=dict)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    procedure_sets: dict[str, ProcedureSet] = field(default_factory=dict)
+    disease_lists: dict[str, DiseaseListDefinition] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> Labels:
+        return Labels(self.code_sets, self.procedure_sets, self.findings)
 
 
 @dataclass
@@ -73,8 +90,7 @@ class CompiledPlan:
     source: str
     content_hash: str
     rules: list[CompiledRule]
-    code_sets: dict[str, CodeSet]
-    code_index: CodeIndex
+    library: RuleLibrary
 
     @property
     def key(self) -> str:
@@ -86,24 +102,56 @@ class CompiledPlan:
 
     def __post_init__(self):
         self._by_name = {rule.name: rule for rule in self.rules}
-        self.fact_fields = frozenset(
-            node.field for rule in self.rules for node in walk(rule.condition) if isinstance(node, Compare)
+        claim_rules = [rule for rule in self.rules if rule.subject == "claim"]
+        diagnosis_rules = [rule for rule in self.rules if rule.subject == "diagnosis"]
+        self.fact_fields = _compared_fields(claim_rules)
+        self.code_sets = _flags_in(claim_rules, self.library.code_sets)
+        self.code_index = CodeIndex(list(self.code_sets.values()))
+        # What the facts of each diagnosis need: its own code lists, the event's code lists,
+        # procedures, findings and any plain fields the criteria test.
+        self.classifies_diagnoses = bool(diagnosis_rules)
+        self.diagnosis_fact_fields = frozenset(f for f in _compared_fields(diagnosis_rules) if not f.startswith("f_"))
+        diagnosis_sets = _flags_in(diagnosis_rules, self.library.code_sets)
+        self.own_code_index = CodeIndex([c for c in diagnosis_sets.values() if c.own])
+        self.event_code_index = CodeIndex([c for c in diagnosis_sets.values() if not c.own])
+        self.procedure_index = ProcedureIndex(list(_flags_in(diagnosis_rules, self.library.procedure_sets).values()))
+        tested = _compared_fields(diagnosis_rules) | {
+            node.name for rule in diagnosis_rules for node in walk(rule.condition) if isinstance(node, Flag)
+        }
+        self.findings = [finding for finding in self.library.findings.values() if finding.fact_key in tested]
+        self.diseases: dict[str, DiseaseDefinition] = {
+            rule.disease: self.library.disease_lists[rule.disease.split("/")[0]].entry(rule.disease.split("/")[1])
+            for rule in diagnosis_rules
+        }
+        self.can_end_cover = any(getattr(b, "ends_cover", False) for b in self.plan.benefits) or any(
+            period.ends_cover for period in self.plan.waiting_periods
         )
         # Decisions list fired rules by precedence (eligibility, coverage, exclusions, waiting
         # periods, then benefits), and within a kind in the order the plan writes them.
-        order = {kind: rank for rank, kind in enumerate(PRECEDENCE)}
+        order = {kind: rank for rank, kind in enumerate(RULE_KINDS)}
         ranked = sorted(enumerate(self.rules), key=lambda pair: (order[pair[1].kind], pair[0]))
         self.rank = {rule.name: rank for rank, (_, rule) in enumerate(ranked)}
+
+
+def _compared_fields(rules: list[CompiledRule]) -> frozenset[str]:
+    return frozenset(node.field for rule in rules for node in walk(rule.condition) if isinstance(node, Compare))
+
+
+def _flags_in(rules: list[CompiledRule], registry: dict) -> dict:
+    """The registry's entries (code or procedure sets) that the rules test, by flag."""
+    return {
+        node.name: registry[node.name]
+        for rule in rules for node in walk(rule.condition) if isinstance(node, Flag) and node.name in registry
+    }
 
 
 def compile_plan(
     plan: Plan,
     library: RuleLibrary,
     report: Callable[[str, tuple], Issue],
-) -> tuple[list[CompiledRule], dict[str, CodeSet], list[Issue]]:
+) -> tuple[list[CompiledRule], list[Issue]]:
     """Parse every condition of `plan`, reporting each issue at its YAML path, and emit its rules."""
-    code_sets: dict[str, CodeSet] = {}
-    parser = ConditionParser(report, set(library.circumstances), code_sets)
+    parser = ConditionParser(report, set(library.circumstances), library.code_sets)
     issues: list[Issue] = []
     rules: list[CompiledRule] = []
 
@@ -127,10 +175,6 @@ def compile_plan(
         rules.append(
             CompiledRule(f"exclusion:{clause_id}", "exclusion", clause_id, definition.title, definition.condition, group=group)
         )
-    for rule in rules:
-        if rule.kind == "exclusion":
-            for flag in code_sets_used(rule.condition, library.code_sets):
-                code_sets[flag] = library.code_sets[flag]
 
     for index, benefit in enumerate(plan.benefits):
         trigger = condition(benefit.when, ("benefits", index, "when"))
@@ -143,15 +187,49 @@ def compile_plan(
                         conjoin(trigger, selects), benefit=benefit.id, schedule=number,
                     )
                 )
-        elif isinstance(benefit, PerDay):
+        else:
             rules.append(
                 CompiledRule(f"benefit:{benefit.id}:0", "benefit", benefit.id, benefit.title, trigger, benefit=benefit.id, schedule=0)
             )
+    rules.extend(_disease_rules(plan, library, report, issues))
 
     issues.extend(parser.issues)
-    names = {flag: str(code_set) for flag, code_set in code_sets.items()}
-    rules = [replace(rule, description=describe(rule.condition, names)) for rule in rules]
-    return rules, code_sets, issues
+    labels = library.labels
+    rules = [replace(rule, description=describe(rule.condition, labels)) for rule in rules]
+    return rules, issues
+
+
+def _disease_rules(plan: Plan, library: RuleLibrary, report, issues: list[Issue]) -> list[CompiledRule]:
+    """Two rules per definition of every disease list the plan's lump sums pay on."""
+    lump_sums = {benefit.id: (index, benefit) for index, benefit in enumerate(plan.benefits) if isinstance(benefit, LumpSum)}
+    lists: list[str] = []
+    for benefit_id, (index, benefit) in lump_sums.items():
+        where = ("benefits", index, "diseases")
+        selected = library.disease_lists.get(benefit.diseases.list)
+        if selected is None:
+            known = ", ".join(sorted(library.disease_lists)) or "none"
+            issues.append(report(f"unknown disease list {benefit.diseases.list!r}; rules/diseases defines: {known}", where + ("list",)))
+            continue
+        if benefit.diseases.kind is not None and not selected.select(benefit.diseases.kind):
+            kinds = ", ".join(sorted({e.kind for e in selected.entries if e.kind})) or "none"
+            issues.append(report(f"no entry of {selected.id} has kind {benefit.diseases.kind!r}; kinds: {kinds}", where + ("kind",)))
+        if selected.id not in lists:
+            lists.append(selected.id)
+        for y_index, other in enumerate(benefit.yields_to):
+            if other not in lump_sums or other == benefit_id:
+                choices = ", ".join(b for b in lump_sums if b != benefit_id) or "none"
+                issues.append(report(f"yields_to names {other!r}, which is not another lump-sum benefit of this plan; "
+                                     f"choose from: {choices}", ("benefits", index, "yields_to", y_index)))
+    rules = []
+    for list_id in lists:
+        for entry in library.disease_lists[list_id].entries:
+            rules.append(CompiledRule(f"disease:{entry.key}", "disease", entry.key, entry.name, entry.met,
+                                      subject="diagnosis", disease=entry.key))
+            waiting = entry.undecided
+            if waiting != FALSE:
+                rules.append(CompiledRule(f"pending:{entry.key}", "pending", entry.key, entry.name, waiting,
+                                          subject="diagnosis", disease=entry.key))
+    return rules
 
 
 def _structure_issues(plan: Plan, report) -> list[Issue]:
@@ -186,8 +264,10 @@ def _amounts(plan: Plan):
     yield ("fee",), plan.fee
     for index, benefit in enumerate(plan.benefits):
         for cap in ("cap_per_claim", "cap_per_term", "cap_per_life"):
-            if getattr(benefit, cap) is not None:
+            if getattr(benefit, cap, None) is not None:
                 yield ("benefits", index, cap), getattr(benefit, cap)
+        if isinstance(benefit, LumpSum):
+            yield ("benefits", index, "amount"), benefit.amount
         if isinstance(benefit, PerDay):
             yield ("benefits", index, "amount_per_day"), benefit.amount_per_day
             for extra_index, extra in enumerate(benefit.extra_days):

@@ -15,7 +15,12 @@ deleted. This sidesteps the traps measured in `shared/notes/durable_rules.md`:
   after 256 of them the ruleset is replaced, so live sessions never approach the 1,024 limit;
 - facts carry only ints, short strings and presence flags, and are checked against the
   255-property limit before they are sent (beyond it the engine crashes);
-- one lock serialises every call into the C engine, which is not thread-safe.
+- one lock serialises every call into the C engine, which is not thread-safe;
+- the engine refuses a rule whose expression nests deeper than `$and` of `$or` of literals, or
+  holds more than about 13 compound parts (error 113, measured). Each condition is therefore
+  rewritten into alternatives of flat conjunctions, where a conjunction may hold a few `$or`s
+  of plain tests (`engine.rules.durable.flat_alternatives`); each alternative is its own
+  durable rule named `<rule>~<n>`, and a fired alternative counts as its rule.
 """
 
 from __future__ import annotations
@@ -39,6 +44,124 @@ _MATCH = re.compile(r'^\{"([^"]+)":\{"m":\{"id": ?"([^"]+)"')
 _OPERATORS = {"neq": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
 
+MAX_CLAUSES = 10  # `$or` parts per durable rule; the engine fails from about 13
+
+
+def _literal(condition: Condition) -> bool:
+    return isinstance(condition, (Compare, Flag))
+
+
+def _clause(condition: Condition) -> bool:
+    """An `$or` of plain tests, which the engine takes inside a flat conjunction."""
+    return isinstance(condition, AnyOf) and condition.items and all(_literal(item) for item in condition.items)
+
+
+def flat_alternatives(condition: Condition) -> list[tuple[Condition, ...]]:
+    """`condition` as alternatives (any may hold), each a conjunction of plain tests and
+    `$or`s of plain tests, simplified: tests implied twice, `$or`s already satisfied and
+    alternatives that contradict themselves are dropped."""
+    if _literal(condition) or _clause(condition):
+        return [(condition,)]
+    if isinstance(condition, AnyOf):
+        return list(dict.fromkeys(alt for item in condition.items for alt in flat_alternatives(item)))
+    alternatives: list[tuple[Condition, ...]] = [()]
+    for item in condition.items:
+        combined = (simplify(left + right) for left in alternatives for right in flat_alternatives(item))
+        alternatives = list(dict.fromkeys(alt for alt in combined if alt is not None))
+    result = []
+    for alternative in alternatives:
+        result.extend(_within_limits(alternative))
+    return list(dict.fromkeys(result))
+
+
+def simplify(parts: tuple[Condition, ...]) -> tuple[Condition, ...] | None:
+    """Unit propagation over one conjunction; None when it can never hold."""
+    literals: list[Condition] = []
+    clauses: list[tuple[Condition, ...]] = []
+    for part in parts:
+        if isinstance(part, AnyOf):
+            clauses.append(tuple(dict.fromkeys(part.items)))
+        elif isinstance(part, All):
+            literals.extend(part.items)  # flat tests only: `flat_alternatives` guarantees it
+        else:
+            literals.append(part)
+    changed = True
+    while changed:
+        changed = False
+        literals = list(dict.fromkeys(literals))
+        for i, a in enumerate(literals):
+            for b in literals[i + 1:]:
+                if _conflict(a, b):
+                    return None
+        remaining = []
+        for clause in clauses:
+            if any(item in literals for item in clause):
+                continue  # already satisfied
+            kept = tuple(item for item in clause if not any(_conflict(item, lit) for lit in literals))
+            if not kept:
+                return None
+            if len(kept) == 1:
+                literals.append(kept[0])
+                changed = True
+            else:
+                remaining.append(kept)
+        clauses = list(dict.fromkeys(remaining))
+    return tuple(literals) + tuple(AnyOf(clause) for clause in clauses)
+
+
+def _conflict(a: Condition, b: Condition) -> bool:
+    """Whether two plain tests can never hold together."""
+    if isinstance(a, Flag) and isinstance(b, Flag):
+        return a.name == b.name and a.present != b.present
+    if isinstance(a, Flag) or isinstance(b, Flag):
+        flag, test = (a, b) if isinstance(a, Flag) else (b, a)
+        return not flag.present and flag.name == test.field  # a comparison needs the field
+    if a.field != b.field:
+        return False
+    return not _compatible(a, b)
+
+
+def _compatible(a: Compare, b: Compare) -> bool:
+    if isinstance(a.value, str) or isinstance(b.value, str):
+        if a.op == b.op == "eq":
+            return a.value == b.value
+        if {a.op, b.op} == {"eq", "neq"}:
+            return a.value != b.value
+        return True
+    low, high = -(10**18), 10**18
+    excluded = set()
+    for test in (a, b):
+        v = test.value
+        if test.op == "eq":
+            low, high = max(low, v), min(high, v)
+        elif test.op == "gte":
+            low = max(low, v)
+        elif test.op == "gt":
+            low = max(low, v + 1)
+        elif test.op == "lte":
+            high = min(high, v)
+        elif test.op == "lt":
+            high = min(high, v - 1)
+        else:
+            excluded.add(v)
+    return low <= high and not (low == high and low in excluded)
+
+
+def _within_limits(parts: tuple[Condition, ...]) -> list[tuple[Condition, ...]]:
+    """Split a conjunction with too many `$or`s by distributing the last ones."""
+    clauses = [part for part in parts if isinstance(part, AnyOf)]
+    if len(clauses) <= MAX_CLAUSES:
+        return [parts]
+    spread = clauses[-1]
+    rest = tuple(part for part in parts if part is not spread)
+    result = []
+    for item in spread.items:
+        simplified = simplify(rest + (item,))
+        if simplified is not None:
+            result.extend(_within_limits(simplified))
+    return result
+
+
 def to_durable(condition: Condition) -> dict | None:
     """Condition tree -> durable_rules JSON expression (None for an always-true condition)."""
     if isinstance(condition, Compare):
@@ -58,16 +181,23 @@ def to_durable(condition: Condition) -> dict | None:
     return items[0] if len(items) == 1 else {"$or": items}
 
 
+FACT_TYPES = {"claim": "c", "diagnosis": "d"}
+
+
 def ruleset_definition(plan: CompiledPlan) -> dict:
-    """The plan's rules as a durable_rules ruleset. Every rule also requires the fact type `c`,
-    so no rule can match the engine's own state fact (a rule of `$nex` only would loop)."""
-    definition = {CATCH_ALL: {"all": [{"m": {"t": "c"}}]}}
+    """The plan's rules as a durable_rules ruleset. Every rule also requires its fact type (`c`
+    for the claim, `d` for one diagnosis), so no rule can match the engine's own state fact (a
+    rule of `$nex` only would loop) and claim rules never see diagnosis facts."""
+    types = [{"t": "c"}, {"t": "d"}] if plan.classifies_diagnoses else [{"t": "c"}]
+    definition = {CATCH_ALL: {"all": [{"m": types[0] if len(types) == 1 else {"$or": types}}]}}
     for rule in plan.rules:
-        if isinstance(rule.condition, AnyOf) and not rule.condition.items:
-            continue  # can never fire
-        expression = to_durable(rule.condition)
-        matcher = {"t": "c"} if expression is None else {"$and": [{"t": "c"}, expression]}
-        definition[rule.name] = {"all": [{"m": matcher}]}
+        alternatives = flat_alternatives(rule.condition)
+        subject = {"t": FACT_TYPES[rule.subject]}
+        for number, parts in enumerate(alternatives):
+            expression = to_durable(All(parts))
+            matcher = subject if expression is None else {"$and": [subject, expression]}
+            name = rule.name if len(alternatives) == 1 else f"{rule.name}~{number}"
+            definition[name] = {"all": [{"m": matcher}]}
     _check_limits(plan, definition)
     return definition
 
@@ -199,7 +329,7 @@ class DurableEvaluator:
                 while message:
                     started = True
                     rule, fact_id = _parse(message)
-                    fired.setdefault(fact_id, set()).add(rule)
+                    fired.setdefault(fact_id, set()).add(rule.split("~", 1)[0])
                     try:
                         message = _engine.complete_and_start_action(handle, state)
                     except Exception as error:

@@ -35,6 +35,9 @@ def holds(condition: Condition, fact: dict) -> bool:
     return any(holds(item, fact) for item in condition.items)
 
 
+SUBJECTS = {"c": "claim", "d": "diagnosis"}
+
+
 class PythonEvaluator:
     name = "python"
 
@@ -43,6 +46,9 @@ class PythonEvaluator:
 
     def evaluate(self, requests: list[tuple[CompiledPlan, dict]]) -> list[frozenset[str] | RuleEvaluationError]:
         return [
-            frozenset(rule.name for rule in plan.rules if holds(rule.condition, fact))
+            frozenset(
+                rule.name for rule in plan.rules
+                if rule.subject == SUBJECTS[fact.get("t", "c")] and holds(rule.condition, fact)
+            )
             for plan, fact in requests
         ]

@@ -1,0 +1,208 @@
+"""Lump sums paid on disease definitions (critical illness, women's special diseases, the
+plateau rider): which diagnosis meets which definition, precedence between benefits, missing
+evidence, and the lifetime limits kept in history.
+
+The rules have already said, for every diagnosis, which definitions are met (`disease:` rules)
+and which wait for a finding (`pending:` rules). Here, per benefit in the plan's order and per
+diagnosis in the claim's order:
+- a definition of a benefit it `yields_to` that is met takes the diagnosis (severe over mild);
+  one that is undecided leaves this benefit undecided too (Kleene: met and not unknown);
+- the first met definition of the benefit's own list is its candidate;
+- any undecided candidate before a payment that ends cover makes the enrolment `pending`:
+  nothing is paid or recorded, and the decision names each missing finding;
+- otherwise candidates are paid in order within `once_per_disease`, `max_payments_per_life`
+  and ended cover, each amount × units, each line naming the list, definition, codes and the
+  criteria with the values the claim stated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from engine.conditions import describe
+from engine.diseases import DiseaseDefinition
+from engine.evidence import evaluate, explain
+from engine.model.decision import BenefitLine, DefinitionChecked, DiseaseMatch, MissingEvidence, Refusal
+from engine.model.plan import LumpSum
+from engine.money import format_money
+from engine.payout import PayoutContext
+from engine.rules.compiler import CompiledPlan
+
+COVER = "cover"
+_ONE = Decimal(1)
+
+
+@dataclass(slots=True)
+class Candidate:
+    benefit: LumpSum
+    diagnosis: int
+    definition: DiseaseDefinition | None  # None while undecided
+    missing: list[MissingEvidence]
+    preferred: list[DefinitionChecked]
+
+
+@dataclass(slots=True)
+class Assessment:
+    """What the claim's diagnoses meet, before history is consulted."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # why each triggered benefit found nothing
+
+    @property
+    def pending(self) -> bool:
+        return any(c.definition is None for c in self.candidates)
+
+    @property
+    def met(self) -> bool:
+        return any(c.definition is not None for c in self.candidates)
+
+    def missing(self) -> list[MissingEvidence]:
+        seen, result = set(), []
+        for candidate in self.candidates:
+            for item in candidate.missing:
+                if (item.field, item.needed_by) not in seen:
+                    seen.add((item.field, item.needed_by))
+                    result.append(item)
+        return result
+
+
+def lump_sums(plan: CompiledPlan) -> list[LumpSum]:
+    return [benefit for benefit in plan.plan.benefits if isinstance(benefit, LumpSum)]
+
+
+def assess(plan: CompiledPlan, triggered: set[str], diagnosis_rules: tuple[frozenset[str], ...],
+           diagnosis_facts: tuple[dict, ...], diagnosis_codes: list[str]) -> Assessment:
+    assessment = Assessment()
+    benefits = {benefit.id: benefit for benefit in lump_sums(plan)}
+    for benefit in benefits.values():
+        if benefit.id not in triggered:
+            continue
+        own = plan.library.disease_lists[benefit.diseases.list].select(benefit.diseases.kind)
+        preferred = [
+            entry for other in benefit.yields_to
+            for entry in plan.library.disease_lists[benefits[other].diseases.list].select(benefits[other].diseases.kind)
+        ]
+        found = False
+        for index, fired in enumerate(diagnosis_rules):
+            candidate = _candidate(plan, benefit, index, fired, diagnosis_facts[index], own, preferred)
+            if candidate is not None:
+                assessment.candidates.append(candidate)
+                found = True
+        if not found:
+            codes = ", ".join(diagnosis_codes) or "none"
+            assessment.unmatched.append(f"{benefit.id}: no diagnosis ({codes}) meets a definition of {benefit.diseases.list}"
+                                        + (f" of kind {benefit.diseases.kind}" if benefit.diseases.kind else ""))
+    return assessment
+
+
+def _candidate(plan, benefit, index, fired, fact, own, preferred) -> Candidate | None:
+    if any(f"disease:{entry.key}" in fired for entry in preferred):
+        return None  # a preferred benefit's definition takes this diagnosis
+    met = next((entry for entry in own if f"disease:{entry.key}" in fired), None)
+    waiting_own = [entry for entry in own if f"pending:{entry.key}" in fired]
+    waiting_preferred = [entry for entry in preferred if f"pending:{entry.key}" in fired]
+    if met is None and not waiting_own:
+        return None
+    checked = [_checked(plan, entry, fact, fired) for entry in preferred if entry.codes.flag in fact]
+    if met is not None and not waiting_preferred:
+        return Candidate(benefit, index, met, [], checked)
+    undecided = waiting_preferred + ([] if met is not None else waiting_own)
+    missing = [
+        MissingEvidence(field=f"$.event.diagnoses[{index}].findings.{name[2:]}", needed_by=f"{entry.key} {entry.name}")
+        for entry in undecided for name in sorted(evaluate(entry.criteria, fact)[1])
+    ]
+    return Candidate(benefit, index, None, missing, checked)
+
+
+def _checked(plan: CompiledPlan, entry: DiseaseDefinition, fact: dict, fired: frozenset[str]) -> DefinitionChecked:
+    outcome = "met" if f"disease:{entry.key}" in fired else "pending" if f"pending:{entry.key}" in fired else "failed"
+    return DefinitionChecked(disease=entry.key, name=entry.name, outcome=outcome,
+                             criteria=explain(entry.criteria, fact, plan.library.labels))
+
+
+def cover_ended(context: PayoutContext) -> Refusal | None:
+    """Cover ended for good (a payment that ends cover) or for this enrolment (waiting period)."""
+    if context.scratch.value(context.key(COVER, "ended", lifetime=True)):
+        return Refusal(code="cover_ended", clause=COVER, message="本计划对该会员的保障已终止",
+                       detail="an earlier payment of this plan ended its cover for good")
+    if context.scratch.value(context.key(COVER, "ended")):
+        return Refusal(code="cover_ended", clause=COVER, message="本次参保的保障已终止",
+                       detail="a disease diagnosed in the waiting period ended this enrolment's cover")
+    return None
+
+
+def end_cover(context: PayoutContext, for_good: bool) -> None:
+    context.scratch.add(context.key(COVER, "ended", lifetime=for_good), _ONE)
+
+
+def pay(plan: CompiledPlan, assessment: Assessment, context: PayoutContext,
+        diagnosis_facts: tuple[dict, ...]) -> tuple[list[BenefitLine], list[Refusal]]:
+    """Pay the met candidates in order, within the limits history allows."""
+    lines: list[BenefitLine] = []
+    refusals: list[Refusal] = []
+    ended_by: str | None = None
+    for candidate in assessment.candidates:
+        benefit, definition = candidate.benefit, candidate.definition
+        if ended_by is not None:
+            refusals.append(Refusal(code="cover_ended", clause=benefit.id, message="本计划保障已因本次给付终止",
+                                    detail=f"{definition.key if definition else 'diagnosis'}: {ended_by} in this claim ended cover"))
+            continue
+        payments_key = context.key(benefit.id, "payments", lifetime=True)
+        disease_key = context.key(benefit.id, f"paid:{definition.id}", lifetime=True)
+        if benefit.once_per_disease and context.scratch.value(disease_key):
+            refusals.append(Refusal(code="already_paid", clause=benefit.id, message=f"该疾病已给付过：{definition.name}",
+                                    detail=f"{definition.key} was paid under {benefit.id} before; each disease is paid once"))
+            continue
+        made = context.scratch.value(payments_key)
+        if benefit.max_payments_per_life is not None and made >= benefit.max_payments_per_life:
+            refusals.append(Refusal(code="lifetime_limit_reached", clause=benefit.id, message=f"{benefit.title}已达终身给付次数上限",
+                                    detail=f"{made} of {benefit.max_payments_per_life} payments in life already made"))
+            continue
+        amount = context.amount(benefit.amount)
+        context.scratch.add(payments_key, _ONE)
+        context.scratch.add(disease_key, _ONE)
+        lines.append(_line(plan, candidate, context, amount, made, diagnosis_facts[candidate.diagnosis]))
+        if benefit.ends_cover:
+            end_cover(context, for_good=True)
+            ended_by = f"{benefit.id} ({definition.key})"
+    return lines, refusals
+
+
+def _line(plan, candidate: Candidate, context: PayoutContext, amount, made, fact: dict) -> BenefitLine:
+    benefit, definition = candidate.benefit, candidate.definition
+    diagnosis = context.claim.event.diagnoses[candidate.diagnosis]
+    match = DiseaseMatch(
+        disease_list=definition.list, disease=definition.id, number=definition.number, name=definition.name,
+        diagnosis=f"$.event.diagnoses[{candidate.diagnosis}]: {diagnosis.code}",
+        codes=str(definition.codes),
+        criteria=explain(definition.criteria, fact, plan.library.labels),
+        preferred_checked=candidate.preferred,
+    )
+    inputs = {
+        "disease": f"{definition.list} #{definition.number} {definition.id} {definition.name}",
+        "diagnosis": match.diagnosis,
+        "codes": match.codes,
+        "criteria": describe(definition.criteria, plan.library.labels),
+        "payments_before_in_life": str(made),
+        "max_payments_per_life": str(benefit.max_payments_per_life),
+    }
+    if benefit.once_per_disease:
+        inputs["once_per_disease"] = "true"
+    if benefit.ends_cover:
+        inputs["ends_cover"] = "true: the plan covers this member for nothing more"
+    return BenefitLine(
+        benefit=benefit.id, title=benefit.title, amount=amount, computed=amount,
+        formula=f"{context.describe(benefit.amount)} = {format_money(amount)}",
+        inputs=inputs, clause=f"benefit:{benefit.id}:0 + disease:{definition.key}", disease=match,
+    )
+
+
+def refund_line(context: PayoutContext, period_id: str, title: str) -> BenefitLine:
+    fee = context.enrolment.fee_paid
+    return BenefitLine(
+        benefit="waiting_period_refund", title=f"观察期内确诊，退还已交会费（{title}）", amount=fee, computed=fee,
+        formula=f"fee_paid = {format_money(fee)}", inputs={"fee_paid": format_money(fee)},
+        clause=f"waiting:{period_id}", note_code="waiting_period_refund", note="等待期内确诊，退还会费，本次参保保障终止",
+        refund=True,
+    )
