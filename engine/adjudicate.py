@@ -104,6 +104,7 @@ def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scr
         if assessment is not None:
             if assessment.pending:
                 missing = assessment.missing()
+                clauses.extend(assessment.pending_rules())
             else:
                 paid, limits = lump_sum.pay(plan, assessment, context, firing.facts)
                 lines.extend(paid)

@@ -66,6 +66,23 @@ class CodeSpec:
     def __str__(self) -> str:
         return self.low if self.high is None else f"{self.low}-{self.high}"
 
+    def _span(self, width: int) -> tuple[str, str]:
+        return self.low[:width], (self.high or self.low)[:width]
+
+    def overlaps(self, other: "CodeSpec") -> bool:
+        """Whether some code matches both (compared at the coarser of the two widths)."""
+        width = min(self.width, other.width)
+        (a_low, a_high), (b_low, b_high) = self._span(width), other._span(width)
+        return a_low <= b_high and b_low <= a_high
+
+    def within(self, other: "CodeSpec") -> bool:
+        """Whether every code this spec matches also matches `other`."""
+        if other.width > self.width:
+            return False
+        low, high = self._span(other.width)
+        other_low, other_high = other._span(other.width)
+        return other_low <= low and high <= other_high
+
 
 def parse_spec(text: str) -> CodeSpec:
     """Parse `C50`, `Z94.8` or `C00-C97`; raises ValueError with a readable reason."""
@@ -104,6 +121,12 @@ class CodeSet:
 
     def matches(self, code: str) -> bool:
         return any(spec.matches(code) for spec in self.specs)
+
+    def overlaps(self, other: "CodeSet") -> bool:
+        return any(a.overlaps(b) for a in self.specs for b in other.specs)
+
+    def within(self, other: "CodeSet") -> bool:
+        return all(any(a.within(b) for b in other.specs) for a in self.specs)
 
     def __str__(self) -> str:
         return ", ".join(map(str, self.specs))

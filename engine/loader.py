@@ -150,7 +150,8 @@ def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan
         if plan_issues:
             continue
         content_hash = hashlib.sha256(path.read_bytes() + library_digest.digest()).hexdigest()
-        plans.append(CompiledPlan(plan=plan, source=str(path), content_hash=content_hash, rules=rules, library=library))
+        plans.append(CompiledPlan(plan=plan, source=str(path), content_hash=content_hash, rules=rules, library=library,
+                                   report=document.issue))
     seen: dict[tuple[str, str], str] = {}
     for compiled in plans:
         key = (compiled.plan.plan, compiled.plan.revision)

@@ -57,6 +57,10 @@ class Assessment:
     def met(self) -> bool:
         return any(c.definition is not None for c in self.candidates)
 
+    def pending_rules(self) -> list[str]:
+        """`pending:` rules of the definitions that wait for a finding."""
+        return list(dict.fromkeys(f"pending:{item.needed_by.split(' ')[0]}" for c in self.candidates for item in c.missing))
+
     def missing(self) -> list[MissingEvidence]:
         seen, result = set(), []
         for candidate in self.candidates:

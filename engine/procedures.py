@@ -54,6 +54,10 @@ class ProcedureSet:
     def matches(self, code: str) -> bool:
         return any(prefix_matches(prefix, code) for prefix in self.prefixes)
 
+    def within(self, other: "ProcedureSet") -> bool:
+        """Whether every code this set matches also matches `other`."""
+        return all(any(prefix_matches(theirs, mine) for theirs in other.prefixes) for mine in self.prefixes)
+
     def __str__(self) -> str:
         return ", ".join(self.prefixes)
 

@@ -17,6 +17,8 @@ claims adjudicated in order on one ledger, each with an `expect` block:
               enrolments:
                 e1: {status: paid, amount: 150.00, lines: {inpatient-reimbursement: 150.00},
                      refusals: [waiting_period], clauses: [...]}
+                c1: {status: pending, missing: [$.event.diagnoses[0].findings.lvef]}
+                c2: {diseases: {mild: critical-illness-mild/ami-mild}}   # list/entry a line paid on
               skipped: {e9: outside_term}
               accumulators: {m1/inpatient-medical/e1/inpatient-reimbursement/paid: 150.00}
           - claim_id: c2
@@ -106,7 +108,7 @@ def run_case(adjudicator: Adjudicator, case: Case) -> CaseResult:
 
 
 CLAIM_KEYS = {"status", "total", "enrolments", "skipped", "accumulators", "error"}
-ENROLMENT_KEYS = {"status", "amount", "lines", "refusals", "clauses"}
+ENROLMENT_KEYS = {"status", "amount", "lines", "refusals", "clauses", "diseases", "missing"}
 
 
 def compare_decision(decision, expected: dict, where: str, mismatches: list[str]) -> None:
@@ -143,6 +145,13 @@ def compare_decision(decision, expected: dict, where: str, mismatches: list[str]
                 mismatches.append(f"{where}: {label}: no line for {benefit}")
             else:
                 check(f"{label} line {benefit}", lines[benefit].amount, amount)
+        for benefit, disease in (wanted.get("diseases") or {}).items():
+            paid_on = [f"{line.disease.disease_list}/{line.disease.disease}" for line in actual.lines
+                       if line.benefit == benefit and line.disease is not None]
+            if disease not in paid_on:
+                mismatches.append(f"{where}: {label}: {benefit} did not pay on {disease} (paid on: {paid_on or 'nothing'})")
+        if "missing" in wanted:
+            check(f"{label} missing", sorted({m.field for m in actual.missing}), sorted(wanted["missing"]))
         if "refusals" in wanted:
             check(f"{label} refusals", sorted(r.code for r in actual.refusals), sorted(wanted["refusals"]))
         for clause in wanted.get("clauses") or []:

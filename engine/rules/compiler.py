@@ -91,6 +91,7 @@ class CompiledPlan:
     content_hash: str
     rules: list[CompiledRule]
     library: RuleLibrary
+    report: Callable[[str, tuple], Issue] | None = None  # locates an issue in the plan's file
 
     @property
     def key(self) -> str:

