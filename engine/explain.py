@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.tree import Tree
 
-from engine.model.decision import ClaimFailure, Decision
+from engine.model.decision import ClaimFailure, Decision, DiseaseMatch
 
 STATUS_STYLE = {"paid": "green", "partial": "yellow", "denied": "red", "pending": "magenta"}
 
@@ -33,6 +33,8 @@ def decision_tree(decision: Decision) -> Tree:
             node = branch.add(f"[bold]{escape(line.benefit)}[/] {escape(line.title)}: {line.amount}"
                               f"  [dim](rule {escape(line.clause)})[/]")
             node.add(f"formula: {escape(line.formula)}")
+            if line.disease is not None:
+                _add_disease(node, line.disease)
             inputs = node.add("inputs")
             for name, value in line.inputs.items():
                 inputs.add(f"{escape(name)}: {escape(value)}")
@@ -49,6 +51,16 @@ def decision_tree(decision: Decision) -> Tree:
         for change in decision.accumulator_changes:
             history.add(f"[dim]{escape(change.key)}: {change.before} → {change.after}[/]")
     return root
+
+
+def _add_disease(node: Tree, match: DiseaseMatch) -> None:
+    disease = node.add(f"disease: [bold]{escape(match.disease_list)} #{match.number} {escape(match.disease)}[/] "
+                       f"{escape(match.name)}, diagnosis {escape(match.diagnosis)}, codes {escape(match.codes)}")
+    disease.add(f"criteria: {escape(match.criteria)}")
+    if match.preferred_checked:
+        checked = disease.add("definitions that take precedence, checked first")
+        for definition in match.preferred_checked:
+            checked.add(f"{escape(definition.disease)} {escape(definition.name)}: {definition.outcome}: {escape(definition.criteria)}")
 
 
 def failure_tree(failure: ClaimFailure) -> Tree:

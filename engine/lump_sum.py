@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from engine.conditions import describe
+from engine.conditions import TRUE
 from engine.diseases import DiseaseDefinition
 from engine.evidence import evaluate, explain
 from engine.model.decision import BenefitLine, DefinitionChecked, DiseaseMatch, MissingEvidence, Refusal
@@ -121,8 +121,7 @@ def _candidate(plan, benefit, index, fired, fact, own, preferred) -> Candidate |
 
 def _checked(plan: CompiledPlan, entry: DiseaseDefinition, fact: dict, fired: frozenset[str]) -> DefinitionChecked:
     outcome = "met" if f"disease:{entry.key}" in fired else "pending" if f"pending:{entry.key}" in fired else "failed"
-    return DefinitionChecked(disease=entry.key, name=entry.name, outcome=outcome,
-                             criteria=explain(entry.criteria, fact, plan.library.labels))
+    return DefinitionChecked(disease=entry.key, name=entry.name, outcome=outcome, criteria=_criteria_text(entry, fact, plan))
 
 
 def cover_ended(context: PayoutContext) -> Refusal | None:
@@ -180,17 +179,17 @@ def _line(plan, candidate: Candidate, context: PayoutContext, amount, made, fact
         disease_list=definition.list, disease=definition.id, number=definition.number, name=definition.name,
         diagnosis=f"$.event.diagnoses[{candidate.diagnosis}]: {diagnosis.code}",
         codes=str(definition.codes),
-        criteria=explain(definition.criteria, fact, plan.library.labels),
+        criteria=_criteria_text(definition, fact, plan),
         preferred_checked=candidate.preferred,
     )
     inputs = {
         "disease": f"{definition.list} #{definition.number} {definition.id} {definition.name}",
         "diagnosis": match.diagnosis,
         "codes": match.codes,
-        "criteria": describe(definition.criteria, plan.library.labels),
         "payments_before_in_life": str(made),
-        "max_payments_per_life": str(benefit.max_payments_per_life),
     }
+    if benefit.max_payments_per_life is not None:
+        inputs["max_payments_per_life"] = str(benefit.max_payments_per_life)
     if benefit.once_per_disease:
         inputs["once_per_disease"] = "true"
     if benefit.ends_cover:
@@ -200,6 +199,12 @@ def _line(plan, candidate: Candidate, context: PayoutContext, amount, made, fact
         formula=f"{context.describe(benefit.amount)} = {format_money(amount)}",
         inputs=inputs, clause=f"benefit:{benefit.id}:0 + disease:{definition.key}", disease=match,
     )
+
+
+def _criteria_text(definition: DiseaseDefinition, fact: dict, plan: CompiledPlan) -> str:
+    if definition.criteria == TRUE:
+        return "none: the code decides"
+    return explain(definition.criteria, fact, plan.library.labels)
 
 
 def refund_line(context: PayoutContext, period_id: str, title: str) -> BenefitLine:
