@@ -1,7 +1,11 @@
 """Benchmark: claims per second through the full engine, memory, and cold start.
 
-    python bench/benchmark.py                     # 200,000 claims, both evaluators
-    python bench/benchmark.py --claims 1000000 --evaluator durable
+    python bench/benchmark.py                     # 200,000 claims, both evaluators, both corpora
+    python bench/benchmark.py --claims 1000000 --evaluator durable --corpus diagnosis
+
+Corpora (engine.synthetic): `hospital` (hospital stays, inpatient-medical and allowance) and
+`diagnosis` (diagnosis claims against the disease lists: critical illness, women's plan,
+plateau rider; every list loaded).
 
 Claims are generated (deterministically) before each timed chunk, so generation is not
 counted; parsing, validation, rule evaluation, payout and the decision model are. Each chunk
@@ -53,10 +57,10 @@ def cold_start() -> tuple[float, float]:
     return load, total
 
 
-def run(evaluator: str, claims: int, seed: int) -> None:
+def run(evaluator: str, claims: int, seed: int, corpus: str) -> None:
     adjudicator = Adjudicator.load(ROOT / "plans", ROOT / "rules", evaluator)
-    blocks = generate(claims, seed)
-    done = failures = paid = 0
+    blocks = generate(claims, seed, corpus)
+    done = failures = paid = pending = 0
     elapsed = 0.0
     start_rss = rss_mb()
     samples = []
@@ -73,6 +77,8 @@ def run(evaluator: str, claims: int, seed: int) -> None:
         for result in adjudicator.adjudicate_many(chunk, MemoryLedger()):
             if isinstance(result, ClaimFailure):
                 failures += 1
+            elif result.decision.status == "pending":
+                pending += 1
             elif result.decision.total:
                 paid += 1
         elapsed += time.perf_counter() - started
@@ -82,9 +88,10 @@ def run(evaluator: str, claims: int, seed: int) -> None:
         if len(samples) == 0 or done // 100_000 > samples[-1][0] // 100_000:
             samples.append((done, rss_mb()))
     rate = done / elapsed
-    print(f"[{evaluator}] {done:,} claims in {elapsed:.2f} s: {rate:,.0f} claims/s "
-          f"({paid:,} paid something, {failures:,} failed validation)")
-    print(f"[{evaluator}] RSS start {start_rss:.1f} MB, end {rss_mb():.1f} MB, peak {peak_rss_mb():.1f} MB; "
+    label = f"{evaluator}, {corpus}"
+    print(f"[{label}] {done:,} claims in {elapsed:.2f} s: {rate:,.0f} claims/s "
+          f"({paid:,} paid something, {pending:,} pending, {failures:,} failed validation)")
+    print(f"[{label}] RSS start {start_rss:.1f} MB, end {rss_mb():.1f} MB, peak {peak_rss_mb():.1f} MB; "
           f"RSS by claims: " + ", ".join(f"{n:,}: {m:.1f}" for n, m in samples))
 
 
@@ -93,11 +100,13 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--evaluator", choices=["durable", "python", "both"], default="both")
+    parser.add_argument("--corpus", choices=["hospital", "diagnosis", "both"], default="both")
     args = parser.parse_args()
     load, total = cold_start()
     print(f"cold start: load + compile all plans {load * 1000:.0f} ms; new process incl. imports {total * 1000:.0f} ms")
-    for evaluator in (["durable", "python"] if args.evaluator == "both" else [args.evaluator]):
-        run(evaluator, args.claims, args.seed)
+    for corpus in (["hospital", "diagnosis"] if args.corpus == "both" else [args.corpus]):
+        for evaluator in (["durable", "python"] if args.evaluator == "both" else [args.evaluator]):
+            run(evaluator, args.claims, args.seed, corpus)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ diagnosis of the claim: `disease:<list>/<entry>` (the definition is met) and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 from engine.conditions import Condition, Flag, conjoin
@@ -31,9 +32,17 @@ class DiseaseDefinition:
     file: str
     path: tuple  # YAML path of the entry inside its file, for static-check messages
 
-    @property
+    @cached_property
     def key(self) -> str:
         return f"{self.list}/{self.id}"
+
+    @cached_property
+    def met_rule(self) -> str:
+        return f"disease:{self.key}"
+
+    @cached_property
+    def pending_rule(self) -> str:
+        return f"pending:{self.key}"
 
     @property
     def met(self) -> Condition:

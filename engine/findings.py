@@ -76,7 +76,7 @@ class Finding:
         if self.type == "ordinal":
             return self.definition.values[fact_value]
         if self.type == "decimal" and self.definition.places:
-            return str(Decimal(fact_value) / self._scale)
+            return str(Decimal(fact_value).scaleb(-self.definition.places))
         return str(fact_value)
 
     def bounds(self) -> tuple[int | None, int | None]:

@@ -16,6 +16,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 # WHO codes (C50, C50.9, M80.05) and national clinical-edition extensions (C34.901,
 # J18.900X002), which keep the WHO code as their prefix.
@@ -114,7 +115,7 @@ class CodeSet:
     specs: tuple[CodeSpec, ...]
     own: bool = False
 
-    @property
+    @cached_property
     def flag(self) -> str:
         digest = hashlib.sha1(",".join(map(str, self.specs)).encode()).hexdigest()[:10]
         return f"{'co' if self.own else 'dx'}_{digest}"

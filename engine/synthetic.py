@@ -1,8 +1,12 @@
 """Deterministic synthetic claims for benchmarks and demos.
 
-Members with a realistic mix of age, office and insurance, enrolled in the bundled hospital
-plans, each with a short run of hospital stays in discharge order (log-normal costs, some long
-stays, some excluded diagnoses and circumstances). The same seed always gives the same claims.
+Two corpora. `hospital`: members with a realistic mix of age, office and insurance, enrolled in
+the bundled hospital plans, each with a short run of hospital stays in discharge order
+(log-normal costs, some long stays, some excluded diagnoses and circumstances). `diagnosis`:
+members in the critical-illness plan (and, for women, the women's plan), each with one to three
+diagnosis claims of one to three diagnoses drawn from the disease lists and beyond, with
+findings and procedures (some missing, so some claims pend). The same seed always gives the
+same claims.
 """
 
 from __future__ import annotations
@@ -80,12 +84,85 @@ def member_claims(rng: random.Random, number: int, year: int = 2024) -> list[dic
     return claims
 
 
-def generate(count: int, seed: int = 1) -> Iterator[list[dict]]:
+# (code, findings, procedures) of typical diagnosis claims; findings are sometimes dropped.
+DIAGNOSES = [
+    ("C50.9", {"icdo3_behaviour": 3}, None),
+    ("C34.1", {"icdo3_behaviour": 3, "tnm_stage": "III"}, ["32.41"]),
+    ("C73", {"icdo3_behaviour": 3, "tnm_stage": "I"}, None),
+    ("C61", {"icdo3_behaviour": 3, "tnm": "T1N0M0"}, None),
+    ("C53.9", {"icdo3_behaviour": 3}, None),
+    ("D05.1", {}, None),
+    ("I21.0", {"troponin_multiple": "22.5", "lvef": "45.0"}, None),
+    ("I21.4", {"troponin_multiple": "6.00", "lvef": "58.0"}, ["36.06"]),
+    ("I25.1", {}, ["36.13"]),
+    ("I63.9", {"days_since_onset": 200, "limb_strength": 2, "adl_lost": 1}, None),
+    ("I63.9", {"days_since_onset": 185, "limb_strength": 3, "adl_lost": 1}, None),
+    ("N18.5", {"dialysis_days": 120}, None),
+    ("G20", {"adl_lost": 2}, None),
+    ("S06.5", {"days_since_onset": 190, "limb_strength": 4, "adl_lost": 3}, None),
+    ("T70.2", {}, None),
+    ("J81", {}, None),
+    ("D75.1", {}, None),
+    ("J44.1", {}, None),
+    ("I10", {}, None),
+    ("J18.9", {}, None),
+    ("K35.8", {}, None),
+    ("E11.9", {}, None),
+]
+
+
+def member_diagnosis_claims(rng: random.Random, number: int, year: int = 2024) -> list[dict]:
+    """One member's diagnosis claims, in date order, in the critical-illness (and women's) plans."""
+    member_id = f"d{number}"
+    age = rng.randint(18, 60)
+    start = dt.date(year, 1, 1)
+    gender = rng.choice(["female", "male"])
+    member = {
+        "member_id": member_id, "gender": gender,
+        "birth_date": (start - dt.timedelta(days=365 * age + rng.randint(0, 364))).isoformat(),
+        "office": rng.choice(OFFICES), "medical_insurance": "urban_employee",
+        "employment": rng.choice(["standard"] * 19 + ["retired"]),
+    }
+    units = rng.randint(1, 5)
+    end = dt.date(year, 12, 31).isoformat()
+    enrolments = [{"enrolment_id": f"{member_id}-ci", "plan": "critical-illness", "units": units,
+                   "fee_paid": _money(80 * units), "start": start.isoformat(), "end": end}]
+    if gender == "female" and rng.random() < 0.6:
+        fs_units = min(units, 3)
+        enrolments.append({"enrolment_id": f"{member_id}-fs", "plan": "female-special-disease", "units": fs_units,
+                           "fee_paid": _money(25 * fs_units), "start": start.isoformat(), "end": end})
+    if rng.random() < 0.5:  # a continuous renewal: no waiting period this year
+        enrolments[0] = dict(enrolments[0], first_continuous_start=dt.date(year - 2, 1, 1).isoformat())
+    claims = []
+    day = rng.randint(20, 200)
+    for index in range(rng.choice([1, 1, 2, 3])):
+        if day > 364:
+            break
+        diagnoses, procedures = [], []
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            code, findings, procs = rng.choice(DIAGNOSES)
+            findings = {k: v for k, v in findings.items() if rng.random() < 0.93}
+            diagnoses.append({"code": code, "findings": findings})
+            procedures.extend(procs or [])
+        event = {"kind": "diagnosis", "diagnosis_date": (start + dt.timedelta(days=day)).isoformat(),
+                 "cause": "accident" if rng.random() < 0.05 else "disease", "diagnoses": diagnoses}
+        if procedures:
+            event["procedures"] = procedures
+        claims.append({"claim_id": f"{member_id}-c{index}", "member": member, "enrolments": enrolments, "event": event})
+        day += rng.randint(20, 150)
+    return claims
+
+
+CORPORA = {"hospital": member_claims, "diagnosis": member_diagnosis_claims}
+
+
+def generate(count: int, seed: int = 1, corpus: str = "hospital") -> Iterator[list[dict]]:
     """Member blocks of claims until at least `count` claims were produced."""
     rng = random.Random(seed)
+    make = CORPORA[corpus]
     produced = number = 0
     while produced < count:
-        block = member_claims(rng, number)
+        block = make(rng, number)
         number += 1
         if block:
             produced += len(block)

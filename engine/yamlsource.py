@@ -23,7 +23,12 @@ from engine.errors import Issue
 Path_ = tuple[str | int, ...]
 
 
-class StrictLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (5x faster on the disease lists); the
+# constructor and resolver stay PyYAML's safe ones either way.
+_SAFE_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(_SAFE_BASE):
     """SafeLoader with YAML 1.2-style booleans and Decimal numbers."""
 
 

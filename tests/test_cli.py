@@ -21,10 +21,26 @@ def test_adjudicate_writes_one_decision_per_claim():
     assert result.exit_code == 0, result.output
     decisions = [json.loads(line) for line in result.stdout.splitlines()]
     # c-01 waiting period; c-02 accident (900 − 500) × 50% + 1 day × 40 × 2; c-03 14,800 → 7,880 and
-    # 16 + 4 ICU days × 80; c-04 mental excluded; c-05 cut by the 15,000 cap.
+    # 16 + 4 ICU days × 80; c-04 mental excluded; c-05 cut by the 15,000 cap. Diagnoses (member in
+    # xizang, critical illness 2 units, women's plan 1 unit, which covers none of c-06/c-07):
+    # c-06 AMI, troponin 9.5 and LVEF 52 fail the severe definition → mild 3,000 × 2;
+    # c-07 T70.2 with J81 → plateau HAPE 5,000 × 2; c-08 breast cancer, behaviour 3 → severe
+    # 10,000 × 2 and invasive 15,000 × 1; c-09 Parkinson's without adl_lost → pending.
     assert [(d["claim_id"], d["status"], d["total"]) for d in decisions] == [
         ("c-01", "denied", "0.00"), ("c-02", "paid", "280.00"), ("c-03", "paid", "9480.00"),
         ("c-04", "denied", "0.00"), ("c-05", "partial", "8200.00"),
+        ("c-06", "partial", "6000.00"), ("c-07", "partial", "10000.00"), ("c-08", "paid", "35000.00"),
+        ("c-09", "pending", "0.00"),
+    ]
+    # a mild payment names the list, the definition, and the severe definitions it failed, with the values stated
+    (mild,) = decisions[5]["enrolments"][0]["lines"]
+    assert mild["disease"]["disease_list"] == "critical-illness-mild" and mild["disease"]["disease"] == "ami-mild"
+    assert mild["disease"]["preferred_checked"][0] == {
+        "disease": "critical-illness-severe/ami-severe", "name": "较重急性心肌梗死", "outcome": "failed",
+        "criteria": "(troponin_multiple ≥ 15.00 [9.50: no] or lvef < 50.0 [52.0: no])"}
+    assert decisions[8]["enrolments"][0]["missing"] == [
+        {"field": "$.event.diagnoses[0].findings.adl_lost", "needed_by": "critical-illness-severe/parkinsons-severe 严重原发性帕金森病"},
+        {"field": "$.event.diagnoses[0].findings.adl_lost", "needed_by": "critical-illness-mild/parkinsons-mild 轻度原发性帕金森病"},
     ]
     assert decisions[3]["enrolments"][0]["refusals"][0]["code"] == "excluded:mental"
 
@@ -35,6 +51,7 @@ def test_explain_shows_clauses_and_numbers():
     assert "waiting_period" in result.stdout and "等待期内出险" in result.stdout
     assert "10000.00 × 0.50 + 4800.00 × 0.60" in result.stdout
     assert "cap_per_term" in result.stdout
+    assert "definitions that take precedence, checked first" in result.stdout
 
 
 def test_a_bad_claim_is_reported_with_its_json_path_and_exit_2(tmp_path):

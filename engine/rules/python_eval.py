@@ -35,20 +35,46 @@ def holds(condition: Condition, fact: dict) -> bool:
     return any(holds(item, fact) for item in condition.items)
 
 
-SUBJECTS = {"c": "claim", "d": "diagnosis"}
+class _PlanRules:
+    """A plan's rules by subject; diagnosis rules also by the code list that every one of them
+    requires first, so a diagnosis is tested only against definitions its code can meet."""
+
+    def __init__(self, plan: CompiledPlan):
+        self.claim = [rule for rule in plan.rules if rule.subject == "claim"]
+        self.by_code: dict[str, list] = {}
+        self.always: list = []
+        for rule in plan.rules:
+            if rule.subject != "diagnosis":
+                continue
+            first = rule.condition.items[0] if isinstance(rule.condition, All) and rule.condition.items else rule.condition
+            if isinstance(first, Flag) and first.present:
+                self.by_code.setdefault(first.name, []).append(rule)
+            else:
+                self.always.append(rule)
+
+    def for_diagnosis(self, fact: dict) -> list:
+        rules = list(self.always)
+        for flag, flagged in self.by_code.items():
+            if flag in fact:
+                rules.extend(flagged)
+        return rules
 
 
 class PythonEvaluator:
     name = "python"
 
+    def __init__(self):
+        self._plans: dict[str, _PlanRules] = {}
+
     def prepare(self, plan: CompiledPlan) -> None:
-        pass
+        if plan.key not in self._plans:
+            self._plans[plan.key] = _PlanRules(plan)
 
     def evaluate(self, requests: list[tuple[CompiledPlan, dict]]) -> list[frozenset[str] | RuleEvaluationError]:
-        return [
-            frozenset(
-                rule.name for rule in plan.rules
-                if rule.subject == SUBJECTS[fact.get("t", "c")] and holds(rule.condition, fact)
-            )
-            for plan, fact in requests
-        ]
+        results = []
+        for plan, fact in requests:
+            self.prepare(plan)
+            rules = self._plans[plan.key]
+            candidates = rules.for_diagnosis(fact) if fact.get("t") == "d" else rules.claim
+            results.append(frozenset(rule.name for rule in candidates if holds(rule.condition, fact)))
+        return results
