@@ -37,3 +37,27 @@ def test_readme_plan_example_is_a_valid_plan(tmp_path):
     plans, plan_issues = read_plans(tmp_path / "plans", library)
     assert issues == [] and plan_issues == []
     assert [rule.name for rule in plans[0].rules][:2] == ["eligibility:age-16-65", "coverage:designated-hospital"]
+
+
+def test_readme_lump_sum_and_disease_list_examples_load(tmp_path):
+    import shutil
+
+    from engine.loader import read_library, read_plans
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Lump sums on disease lists"):]
+    plan_part, list_part = re.findall(r"```yaml\n(.*?)```", section, re.S)[:2]
+    # the disease list, alone in a copy of rules/ without the bundled lists
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("diseases"))
+    (rules / "diseases").mkdir()
+    (rules / "diseases" / "example.yaml").write_text(list_part, encoding="utf-8")
+    library, issues = read_library(rules)
+    assert issues == [] and [e.id for e in library.disease_lists["critical-illness-severe"].entries] == ["ami-severe"]
+    # the benefits, in a plan against the bundled lists
+    header = "plan: example\ntitle: 示例\nrevision: '1'\neffective_from: 2024-01-01\nfee: {per_unit: 80.00}\n" \
+             "units: {min: 1, max: 5}\nevents: [diagnosis]\n"
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "example.yaml").write_text(header + plan_part, encoding="utf-8")
+    plans, plan_issues = read_plans(tmp_path / "plans", read_library(ROOT / "rules")[0])
+    assert plan_issues == [] and plans[0].classifies_diagnoses
