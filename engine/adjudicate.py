@@ -12,7 +12,6 @@ the enrolment, and a refused stay consumes no deductible.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from engine import lump_sum
 from engine.ledger import Change, History, Scratch
@@ -66,7 +65,7 @@ def decide(
     decision = Decision(
         claim_id=claim.claim_id,
         member_id=claim.member.member_id,
-        status=_overall_status(enrolment_decisions, total),
+        status=_overall_status(enrolment_decisions),
         total=total,
         enrolments=enrolment_decisions,
         skipped=skipped,
@@ -91,25 +90,16 @@ def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scr
         assessment = lump_sum.assess(plan, triggered, firing.diagnoses, firing.facts, codes)
     lines, missing = [], []
     if not refusals:
-        for benefit in plan.plan.benefits:
-            if benefit.pays == "lump_sum":
-                continue
-            triggered_rules = [r for r in rules if r.benefit == benefit.id]
-            if not triggered_rules:
-                continue
-            rule = min(triggered_rules, key=lambda r: r.schedule)  # schedules are tried in order
-            context.rule = rule.name
-            lines.append(PAYERS[benefit.pays](benefit, rule.schedule, context))
-            clauses.append(rule.name)
+        lines = _amount_lines(plan, rules, context, clauses)
         if assessment is not None:
             if assessment.pending:
                 missing = assessment.missing()
                 clauses.extend(assessment.pending_rules())
             else:
-                paid, limits = lump_sum.pay(plan, assessment, context, firing.facts)
+                paid, limits, deciding = lump_sum.pay(plan, assessment, context, firing.facts)
                 lines.extend(paid)
                 refusals.extend(limits)
-                clauses.extend(part for line in paid for part in line.clause.split(" + "))
+                clauses.extend(deciding)
         if not lines and not refusals and not missing:
             detail = "; ".join(assessment.unmatched) if assessment and assessment.unmatched else "no benefit of the plan applies to this event"
             refusals.append(Refusal(code="not_covered", clause="benefits", message="无适用的保障责任", detail=detail))
@@ -132,6 +122,22 @@ def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scr
         clauses=clauses,
         missing=missing,
     )
+
+
+def _amount_lines(plan, rules, context: PayoutContext, clauses: list[str]) -> list:
+    """Lines of the benefits computed from amounts (reimbursement, per day) whose rule fired."""
+    lines = []
+    for benefit in plan.plan.benefits:
+        if benefit.pays not in PAYERS:
+            continue  # lump sums are paid on diagnoses, by engine.lump_sum
+        triggered = [r for r in rules if r.benefit == benefit.id]
+        if not triggered:
+            continue
+        rule = min(triggered, key=lambda r: r.schedule)  # schedules are tried in order
+        context.rule = rule.name
+        lines.append(PAYERS[benefit.pays](benefit, rule.schedule, context))
+        clauses.append(rule.name)
+    return lines
 
 
 def _waiting_consequences(plan, rules, assessment, context: PayoutContext, lines: list) -> list[MissingEvidence]:
@@ -180,7 +186,7 @@ def _enrolment_status(lines, refusals, missing) -> str:
     return "paid"
 
 
-def _overall_status(decisions: list[EnrolmentDecision], total: Decimal) -> str:
+def _overall_status(decisions: list[EnrolmentDecision]) -> str:
     if any(d.status == "pending" for d in decisions):
         return "pending"
     if all(d.status == "denied" for d in decisions):

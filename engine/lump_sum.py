@@ -41,6 +41,7 @@ class Candidate:
     missing: list[MissingEvidence]
     preferred: list[DiseaseDefinition]  # definitions of the benefits it yields to
     fired: frozenset[str]  # rules fired on the diagnosis, to explain the preferred ones
+    undecided: list[DiseaseDefinition] = field(default_factory=list)  # waiting for findings
 
 
 @dataclass(slots=True)
@@ -60,7 +61,7 @@ class Assessment:
 
     def pending_rules(self) -> list[str]:
         """`pending:` rules of the definitions that wait for a finding."""
-        return list(dict.fromkeys(f"pending:{item.needed_by.split(' ')[0]}" for c in self.candidates for item in c.missing))
+        return list(dict.fromkeys(entry.pending_rule for c in self.candidates for entry in c.undecided))
 
     def missing(self) -> list[MissingEvidence]:
         seen, result = set(), []
@@ -148,7 +149,7 @@ def _candidate(selection: _Selection, index: int, fired: frozenset[str], fact: d
         MissingEvidence(field=f"$.event.diagnoses[{index}].findings.{name[2:]}", needed_by=f"{entry.key} {entry.name}")
         for entry in undecided for name in sorted(evaluate(entry.criteria, fact)[1])
     ]
-    return Candidate(selection.benefit, index, None, missing, [], fired)
+    return Candidate(selection.benefit, index, None, missing, [], fired, undecided)
 
 
 def _checked(plan: CompiledPlan, entry: DiseaseDefinition, fact: dict, fired: frozenset[str]) -> DefinitionChecked:
@@ -172,10 +173,12 @@ def end_cover(context: PayoutContext, for_good: bool) -> None:
 
 
 def pay(plan: CompiledPlan, assessment: Assessment, context: PayoutContext,
-        diagnosis_facts: tuple[dict, ...]) -> tuple[list[BenefitLine], list[Refusal]]:
-    """Pay the met candidates in order, within the limits history allows."""
+        diagnosis_facts: tuple[dict, ...]) -> tuple[list[BenefitLine], list[Refusal], list[str]]:
+    """Pay the met candidates in order, within the limits history allows: the lines, the
+    refusals, and the rules that decided the payments."""
     lines: list[BenefitLine] = []
     refusals: list[Refusal] = []
+    clauses: list[str] = []
     ended_by: str | None = None
     for candidate in assessment.candidates:
         benefit, definition = candidate.benefit, candidate.definition
@@ -198,10 +201,11 @@ def pay(plan: CompiledPlan, assessment: Assessment, context: PayoutContext,
         context.scratch.add(payments_key, _ONE)
         context.scratch.add(disease_key, _ONE)
         lines.append(_line(plan, candidate, context, amount, made, diagnosis_facts[candidate.diagnosis]))
+        clauses.extend((f"benefit:{benefit.id}:0", definition.met_rule))
         if benefit.ends_cover:
             end_cover(context, for_good=True)
             ended_by = f"{benefit.id} ({definition.key})"
-    return lines, refusals
+    return lines, refusals, clauses
 
 
 def _line(plan, candidate: Candidate, context: PayoutContext, amount, made, fact: dict) -> BenefitLine:
