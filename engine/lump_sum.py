@@ -51,9 +51,21 @@ class Assessment:
     candidates: list[Candidate] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # why each triggered benefit found nothing
 
+    def _deciding(self) -> list[Candidate]:
+        """The candidates whose outcome matters. The first benefit (in plan order) that ends
+        cover and has a met candidate will pay once and end cover, so its undecided candidates
+        and every later benefit's candidates are moot."""
+        for candidate in self.candidates:
+            if candidate.definition is not None and candidate.benefit.ends_cover:
+                ending = candidate.benefit
+                order = [c.benefit for c in self.candidates]
+                first = order.index(ending)
+                return self.candidates[:first] + [c for c in self.candidates if c.benefit is ending and c.definition]
+        return self.candidates
+
     @property
     def pending(self) -> bool:
-        return any(c.definition is None for c in self.candidates)
+        return any(c.definition is None for c in self._deciding())
 
     @property
     def met(self) -> bool:
@@ -61,11 +73,11 @@ class Assessment:
 
     def pending_rules(self) -> list[str]:
         """`pending:` rules of the definitions that wait for a finding."""
-        return list(dict.fromkeys(entry.pending_rule for c in self.candidates for entry in c.undecided))
+        return list(dict.fromkeys(entry.pending_rule for c in self._deciding() for entry in c.undecided))
 
     def missing(self) -> list[MissingEvidence]:
         seen, result = set(), []
-        for candidate in self.candidates:
+        for candidate in self._deciding():
             for item in candidate.missing:
                 if (item.field, item.needed_by) not in seen:
                     seen.add((item.field, item.needed_by))
@@ -180,11 +192,14 @@ def pay(plan: CompiledPlan, assessment: Assessment, context: PayoutContext,
     refusals: list[Refusal] = []
     clauses: list[str] = []
     ended_by: str | None = None
+    moot: list[Candidate] = []
     for candidate in assessment.candidates:
         benefit, definition = candidate.benefit, candidate.definition
+        if definition is None:
+            moot.append(candidate)  # undecided, but a payment of this claim ends cover anyway
+            continue
         if ended_by is not None:
-            refusals.append(Refusal(code="cover_ended", clause=benefit.id, message="本计划保障已因本次给付终止",
-                                    detail=f"{definition.key if definition else 'diagnosis'}: {ended_by} in this claim ended cover"))
+            moot.append(candidate)
             continue
         payments_key = context.key(benefit.id, "payments", lifetime=True)
         disease_key = context.key(benefit.id, f"paid:{definition.id}", lifetime=True)
@@ -205,6 +220,10 @@ def pay(plan: CompiledPlan, assessment: Assessment, context: PayoutContext,
         if benefit.ends_cover:
             end_cover(context, for_good=True)
             ended_by = f"{benefit.id} ({definition.key})"
+    for candidate in moot:
+        what = candidate.definition.key if candidate.definition else f"diagnoses[{candidate.diagnosis}]"
+        refusals.append(Refusal(code="cover_ended", clause=candidate.benefit.id, message="本计划保障已因本次给付终止",
+                                detail=f"{candidate.benefit.id} for {what}: {ended_by} in this claim ended cover"))
     return lines, refusals, clauses
 
 
