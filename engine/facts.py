@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.conditions import circumstance_flag
-from engine.model.claim import Accident, Claim, Enrolment, HospitalStay
+from engine.model.claim import Accident, Claim, Enrolment, HospitalStay, Maturity
 from engine.rules.compiler import CompiledPlan
 from engine.terms import age_on
 
@@ -73,13 +73,17 @@ def _fields(claim: Claim, enrolment: Enrolment, needed: frozenset[str], renewal:
     for name in ("gender", "office", "medical_insurance", "employment", "occupation_risk"):
         if name in needed:
             fact[name] = getattr(member, name)
-    for name in ("source", "units", "tier"):
+    for name in ("source", "units", "tier", "fee_schedule"):
         if name in needed and getattr(enrolment, name) is not None:
             fact[name] = getattr(enrolment, name)
     if "continuous_renewal" in needed:
         fact["continuous_renewal"] = int(renewal)
     if "days_from_first_continuous_start" in needed:
         fact["days_from_first_continuous_start"] = (event.date - first_continuous_start).days
+    if "days_from_term_end" in needed:
+        fact["days_from_term_end"] = (event.date - enrolment.end).days
+    if "alive" in needed and isinstance(event, Maturity):
+        fact["alive"] = int(event.alive)
     if "event" in needed:
         fact["event"] = event.kind
     if "cause" in needed and event.cause is not None:
@@ -96,6 +100,8 @@ def _fields(claim: Claim, enrolment: Enrolment, needed: frozenset[str], renewal:
             fact["stay_days"] = (event.discharge - event.admission).days
         if "icu_days" in needed:
             fact["icu_days"] = event.icu_days
+        if "on_duty" in needed:
+            fact["on_duty"] = int(event.on_duty)
     elif isinstance(event, Accident) and "on_duty" in needed:
         fact["on_duty"] = int(event.on_duty)
     for code in event.circumstances:

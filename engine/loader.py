@@ -19,7 +19,7 @@ from engine.conditions import ConditionParser, TRUE, conjoin, negate
 from engine.diseases import DiseaseDefinition, DiseaseListDefinition
 from engine.errors import Issue, PlanError
 from engine.findings import Finding
-from engine.model.library import CircumstanceLibrary, DiseaseList, ExclusionLibrary, FindingsLibrary, Library
+from engine.model.library import CircumstanceLibrary, DisabilityGrades, DiseaseList, ExclusionLibrary, FindingsLibrary, Library
 from engine.model.plan import Plan
 from engine.rules.compiler import CompiledPlan, ExclusionDefinition, RuleLibrary, compile_plan
 from engine.yamlsource import YamlDocument, read_yaml
@@ -74,6 +74,11 @@ def read_library(rules_dir: Path) -> tuple[RuleLibrary, list[Issue]]:
                 if definition.key in library.findings:
                     issues.append(document.issue(f"finding {definition.key!r} is defined twice", ("findings", index, "key")))
                 library.findings[definition.key] = Finding(definition)
+    for document, model in parsed:
+        if isinstance(model, DisabilityGrades):
+            if library.disability is not None:
+                issues.append(document.issue("disability grades are defined twice", ("kind",)))
+            library.disability = model
     for document, model in parsed:
         if isinstance(model, ExclusionLibrary):
             _add_exclusions(document, model, library, issues)

@@ -34,7 +34,7 @@ class PlanSet:
         only to show continuity, need no revision of their own."""
         targets, skipped, issues = [], [], []
         for index, enrolment in enumerate(claim.enrolments):
-            if not covers(enrolment, claim.event.date):
+            if not covers(enrolment, claim.event.date, maturity=claim.event.kind == "maturity"):
                 skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="outside_term"))
                 continue
             where = f"$.enrolments[{index}]"
@@ -44,7 +44,7 @@ class PlanSet:
                 wanted = f"revision {enrolment.revision!r}" if enrolment.revision else f"revision in force on {enrolment.start}"
                 issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
                 continue
-            if claim.event.kind not in revision.plan.events:
+            if not revision.plan.covers_event(claim.event.kind, claim.event.cause):
                 skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="event_not_covered"))
             else:
                 renewal, first_start = continuity(enrolment, claim.enrolments)

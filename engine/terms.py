@@ -61,5 +61,9 @@ class Target(NamedTuple):
     first_continuous_start: dt.date
 
 
-def covers(enrolment: Enrolment, day: dt.date) -> bool:
+def covers(enrolment: Enrolment, day: dt.date, maturity: bool = False) -> bool:
+    """An event inside the term; a maturity event on any day from the term's start (the plan
+    decides whether it has matured, `days_from_term_end`)."""
+    if maturity:
+        return enrolment.start <= day
     return enrolment.start <= day <= enrolment.end

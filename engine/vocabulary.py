@@ -58,6 +58,9 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("stay_days", "int", "discharge date minus admission date"),
         FieldSpec("icu_days", "int", "days in intensive care during the stay"),
         FieldSpec("on_duty", "bool", "the accident happened in the course of duties"),
+        FieldSpec("fee_schedule", "enum", "the fee table the enrolment was paid on", ("normal", "high_risk")),
+        FieldSpec("days_from_term_end", "int", "event date minus the enrolment's last day (0: the term's last day)"),
+        FieldSpec("alive", "bool", "maturity: the member is alive"),
     )
 }
 

@@ -125,6 +125,7 @@ class HospitalStay(EventBase, CareCosts):
     designated: StrictBool = Field(description="basic-medical-insurance designated hospital (定点医院)")
     icu_days: StrictInt = Field(default=0, ge=0)
     hospital: str | None = None
+    on_duty: StrictBool = Field(default=False, description="the accident that caused the stay happened in the course of duties")
 
     _discharge_after_admission = not_before("admission", "discharge")
 
@@ -167,6 +168,9 @@ class Accident(EventBase):
     death_date: dt.date | None = None
     medical: CareCosts | None = None
     cause: Literal["accident"] = "accident"
+
+    _treatment_after_accident = not_before("accident_date", "treatment_end")
+    _death_after_accident = not_before("accident_date", "death_date")
 
     @property
     def date(self) -> dt.date:

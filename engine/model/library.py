@@ -97,6 +97,30 @@ class DiseaseList(Strict):
     entries: list[DiseaseEntry] = Field(min_length=1)
 
 
+class DisabilityGrade(Strict):
+    grade: int = Field(ge=1)
+    ratio: Decimal = Field(ge=0, le=1, description="share of the sum paid for this grade")
+
+
+class DisabilityGrades(Strict):
+    """The disability standard: grades and ratios, how several injuries combine, when assessed."""
+
+    kind: Literal["disability_grades"]
+    title: str
+    source: str | None = None
+    grades: list[DisabilityGrade] = Field(min_length=1)
+    raise_when_shared: bool = Field(description="two or more injuries at the most severe grade raise it one grade")
+    assessment_day: int = Field(ge=1, description="assessed when treatment ends, or on this day after the accident")
+
+    @model_validator(mode="after")
+    def _numbered(self):
+        numbers = [grade.grade for grade in self.grades]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"grades must be numbered 1, 2, 3, ... in order, got {numbers}")
+        return self
+
+
 Library = Annotated[
-    Union[CircumstanceLibrary, ExclusionLibrary, FindingsLibrary, DiseaseList], Field(discriminator="kind")
+    Union[CircumstanceLibrary, ExclusionLibrary, FindingsLibrary, DiseaseList, DisabilityGrades],
+    Field(discriminator="kind"),
 ]

@@ -27,14 +27,43 @@ class PerUnit(Strict):
     per_unit: Money
 
 
+class PerTier(Strict):
+    """An amount by the enrolment's tier (档次): the first for tier 1, and so on."""
+
+    per_tier: list[Money] = Field(min_length=1)
+
+
 def _amount_kind(value: Any) -> str:
+    if isinstance(value, PerTier) or (isinstance(value, dict) and "per_tier" in value):
+        return "amount-per-tier"
     return "amount-per-unit" if isinstance(value, (dict, PerUnit)) else "fixed-amount"
 
 
-# A fixed amount, or {per_unit: ...}: told apart by shape, so an error names one kind only.
+# A fixed amount, {per_unit: ...} or {per_tier: [...]}: told apart by shape, so an error names
+# one kind only.
 Amount = Annotated[
-    Union[Annotated[Money, Tag("fixed-amount")], Annotated[PerUnit, Tag("amount-per-unit")]],
+    Union[Annotated[Money, Tag("fixed-amount")], Annotated[PerUnit, Tag("amount-per-unit")],
+          Annotated[PerTier, Tag("amount-per-tier")]],
     Discriminator(_amount_kind),
+]
+
+
+class FeeTable(Strict):
+    """Fees by fee schedule (normal or high-risk occupations), each by tier."""
+
+    per_tier: dict[Literal["normal", "high_risk"], list[Money]]
+
+
+def _fee_kind(value: Any) -> str:
+    if isinstance(value, FeeTable) or (isinstance(value, dict) and isinstance(value.get("per_tier"), dict)):
+        return "fee-table"
+    return _amount_kind(value)
+
+
+Fee = Annotated[
+    Union[Annotated[Money, Tag("fixed-amount")], Annotated[PerUnit, Tag("amount-per-unit")],
+          Annotated[PerTier, Tag("amount-per-tier")], Annotated[FeeTable, Tag("fee-table")]],
+    Discriminator(_fee_kind),
 ]
 
 
@@ -52,6 +81,22 @@ class UnitRange(Strict):
 class Clause(Strict):
     id: Identifier
     title: str = Field(description="中文说明, shown in decisions")
+
+
+class ProportionalPayment(Clause):
+    """Every benefit paid in proportion paid fee ÷ due fee of the tier when `when` holds
+    (e.g. a high-risk member enrolled on the normal-occupation fee)."""
+
+    when: Any
+    paid_fee: Literal["normal", "high_risk"]
+    due_fee: Literal["normal", "high_risk"]
+
+
+class EventCover(Strict):
+    """An event kind covered only for one cause, e.g. hospital stays caused by an accident."""
+
+    kind: EventKind
+    cause: Literal["disease", "accident"]
 
 
 class Requirement(Clause):
@@ -73,9 +118,20 @@ class WaitingPeriod(Clause):
     )
 
 
+class ScopedExclusions(Strict):
+    """Exclusion groups and clauses that apply only to events meeting `when`."""
+
+    when: Any
+    groups: list[Identifier] = []
+    clauses: list[Identifier] = []
+
+
 class Exclusions(Strict):
     groups: list[Identifier] = []
     clauses: list[Identifier] = []
+    scoped: list[ScopedExclusions] = Field(
+        default_factory=list, description="e.g. group accident for accident events, group medical for disease events"
+    )
 
 
 class BaseDifference(Strict):
@@ -83,6 +139,10 @@ class BaseDifference(Strict):
 
     of: MoneyField
     less: list[MoneyField] = []
+    less_paid_before: bool = Field(
+        default=False,
+        description="indemnity (补偿原则): also less what the medical benefits of plans adjudicated before paid for this event",
+    )
 
 
 class Band(Strict):
@@ -97,6 +157,7 @@ class Schedule(Strict):
 
     when: Any = None
     deductible_per_term: Money = Decimal("0.00")
+    deductible_per_accident: Money = Field(default=Decimal("0.00"), description="consumed once per accident id")
     bands: list[Band] = Field(min_length=1, description="checked by engine.rules.compiler: limits increase, the last has none")
 
     @cached_property
@@ -109,6 +170,7 @@ class Schedule(Strict):
 
 class Caps(Strict):
     cap_per_claim: Amount | None = None
+    cap_per_accident: Amount | None = None
     cap_per_term: Amount | None = None
     cap_per_life: Amount | None = None
 
@@ -167,7 +229,29 @@ class LumpSum(Clause):
     ends_cover: bool = Field(default=False, description="after a payment, the plan covers this member for nothing more, for good")
 
 
-Benefit = Annotated[Union[Reimbursement, PerDay, LumpSum], Field(discriminator="pays")]
+class DeathDisability(Clause):
+    """Accidental death (within `death_within_days` of the accident) pays the sum; disability pays
+    the sum × the ratio of the grade (rules/disability-grades.yaml). Death and disability together
+    never exceed the sum per accident (a later death pays the difference) nor per term."""
+
+    pays: Literal["death_disability"]
+    when: Any = None
+    sum: Amount
+    death_within_days: int = Field(ge=0)
+
+
+class Fixed(Clause):
+    """A fixed amount when the benefit's rule fires (disease death, maturity refund)."""
+
+    pays: Literal["fixed"]
+    when: Any = None
+    amount: Amount
+    once_per_enrolment: bool = False
+    unless_death_paid: bool = Field(default=False, description="refused when this enrolment paid a death benefit")
+    is_death_benefit: bool = Field(default=False, description="counts as a death benefit of the enrolment")
+
+
+Benefit = Annotated[Union[Reimbursement, PerDay, LumpSum, DeathDisability, Fixed], Field(discriminator="pays")]
 
 
 class Plan(Strict):
@@ -176,18 +260,26 @@ class Plan(Strict):
     revision: str = Field(min_length=1)
     effective_from: dt.date
     effective_to: dt.date | None = None
-    fee: Amount
+    fee: Fee
+    order: int | None = Field(
+        default=None, ge=1, description="adjudication order among plans (catalogue §2: 1 inpatient-medical ... 8 event-accident)"
+    )
+    tiers: int | None = Field(default=None, ge=1, description="number of tiers (档次) an enrolment may choose")
+    proportional_payment: ProportionalPayment | None = None
     units: UnitRange | None = None
     term_years: list[int] | None = Field(
         default=None, description="allowed term lengths in whole years (a term ends the day before its anniversary); none: any dates"
     )
-    events: list[EventKind] = Field(min_length=1, description="event kinds the plan covers")
+    events: list[EventKind | EventCover] = Field(min_length=1, description="event kinds the plan covers")
     eligibility: list[Requirement] = []
     coverage: list[Requirement] = []
     waiting_periods: list[WaitingPeriod] = []
     exclusions: Exclusions = Exclusions()
     benefits: list[Benefit] = Field(min_length=1)
     notes: str | None = Field(default=None, description="how ambiguous catalogue text was read")
+
+    def covers_event(self, kind: str, cause: str | None) -> bool:
+        return any(e == kind if isinstance(e, str) else (e.kind == kind and e.cause == cause) for e in self.events)
 
     @field_validator("effective_to")
     @classmethod

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from engine.conditions import (
     TRUE,
+    AnyOf,
     Compare,
     Condition,
     ConditionParser,
@@ -33,7 +34,8 @@ from engine.errors import Issue
 from engine.evidence import FALSE
 from engine.findings import Finding
 from engine.icd import CodeIndex, CodeSet
-from engine.model.plan import LumpSum, PerDay, PerUnit, Plan, Reimbursement
+from engine.model.library import DisabilityGrades
+from engine.model.plan import DeathDisability, FeeTable, LumpSum, PerDay, PerTier, PerUnit, Plan, Reimbursement
 from engine.procedures import ProcedureIndex, ProcedureSet
 from engine.yamlsource import format_path
 
@@ -41,7 +43,7 @@ from engine.yamlsource import format_path
 # How a claims officer reads a plan: who may claim, what is covered, what is excluded, whether
 # the event is inside a waiting period, and only then what is paid.
 PRECEDENCE = ("eligibility", "coverage", "exclusion", "waiting", "benefit")
-RULE_KINDS = PRECEDENCE + ("disease", "pending")
+RULE_KINDS = PRECEDENCE + ("disease", "pending", "adjustment")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class RuleLibrary:
     findings: dict[str, Finding] = field(default_factory=dict)
     procedure_sets: dict[str, ProcedureSet] = field(default_factory=dict)
     disease_lists: dict[str, DiseaseListDefinition] = field(default_factory=dict)
+    disability: DisabilityGrades | None = None
     files: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -171,11 +174,26 @@ def compile_plan(
         inside = Compare("days_from_first_continuous_start", "lt", period.days)
         rules.append(CompiledRule(f"waiting:{period.id}", "waiting", period.id, period.title, conjoin(applies, inside)))
 
-    for clause_id, group in _exclusion_clauses(plan, library, report, issues):
+    scopes: dict[str, list[Condition]] = {}
+    groups_of: dict[str, str | None] = {}
+    selections = [(plan.exclusions, TRUE, ("exclusions",))] + [
+        (scoped, condition(scoped.when, ("exclusions", "scoped", index, "when")), ("exclusions", "scoped", index))
+        for index, scoped in enumerate(plan.exclusions.scoped)
+    ]
+    for selection, scope, where in selections:
+        for clause_id, group in _exclusion_clauses(selection, library, report, issues, where):
+            scopes.setdefault(clause_id, []).append(scope)
+            groups_of.setdefault(clause_id, group)
+    for clause_id, scope_conditions in scopes.items():
         definition = library.exclusions[clause_id]
-        rules.append(
-            CompiledRule(f"exclusion:{clause_id}", "exclusion", clause_id, definition.title, definition.condition, group=group)
-        )
+        scope = TRUE if TRUE in scope_conditions else (
+            scope_conditions[0] if len(scope_conditions) == 1 else AnyOf(tuple(scope_conditions)))
+        rules.append(CompiledRule(f"exclusion:{clause_id}", "exclusion", clause_id, definition.title,
+                                  conjoin(scope, definition.condition), group=groups_of[clause_id]))
+    if plan.proportional_payment is not None:
+        adjustment = plan.proportional_payment
+        rules.append(CompiledRule(f"adjustment:{adjustment.id}", "adjustment", adjustment.id, adjustment.title,
+                                  condition(adjustment.when, ("proportional_payment", "when"))))
 
     for index, benefit in enumerate(plan.benefits):
         trigger = condition(benefit.when, ("benefits", index, "when"))
@@ -193,6 +211,11 @@ def compile_plan(
                 CompiledRule(f"benefit:{benefit.id}:0", "benefit", benefit.id, benefit.title, trigger, benefit=benefit.id, schedule=0)
             )
     rules.extend(_disease_rules(plan, library, report, issues))
+    if library.disability is None:
+        for index, benefit in enumerate(plan.benefits):
+            if isinstance(benefit, DeathDisability):
+                issues.append(report("a death_disability benefit needs the disability grades (rules/disability-grades.yaml)",
+                                     ("benefits", index, "pays")))
 
     issues.extend(parser.issues)
     labels = library.labels
@@ -242,10 +265,20 @@ def _structure_issues(plan: Plan, report) -> list[Issue]:
             if clause.id in seen:
                 issues.append(report(f"clause id {clause.id!r} is already used at {format_path(seen[clause.id])}", (section, index, "id")))
             seen.setdefault(clause.id, (section, index, "id"))
-    if plan.units is None:
-        for path, amount in _amounts(plan):
-            if isinstance(amount, PerUnit):
-                issues.append(report("a per_unit amount needs the plan to be sold in units (add `units: {min, max}`)", path))
+    for path, amount in _amounts(plan):
+        if isinstance(amount, PerUnit) and plan.units is None:
+            issues.append(report("a per_unit amount needs the plan to be sold in units (add `units: {min, max}`)", path))
+        if isinstance(amount, PerTier) and len(amount.per_tier) != (plan.tiers or 0):
+            issues.append(report(f"a per_tier amount needs one amount per tier: the plan has `tiers: {plan.tiers}`, "
+                                 f"this lists {len(amount.per_tier)}", path + ("per_tier",)))
+    if isinstance(plan.fee, FeeTable):
+        for schedule, fees in plan.fee.per_tier.items():
+            if len(fees) != (plan.tiers or 0):
+                issues.append(report(f"the {schedule} fees need one fee per tier (`tiers: {plan.tiers}`), got {len(fees)}",
+                                     ("fee", "per_tier", schedule)))
+    if plan.proportional_payment is not None and not isinstance(plan.fee, FeeTable):
+        issues.append(report("proportional_payment compares fee schedules: the fee must be {per_tier: {normal: [...], high_risk: [...]}}",
+                             ("proportional_payment",)))
     for b_index, benefit in enumerate(plan.benefits):
         for s_index, schedule in enumerate(getattr(benefit, "schedules", [])):
             where = ("benefits", b_index, "schedules", s_index, "bands")
@@ -262,33 +295,35 @@ def _structure_issues(plan: Plan, report) -> list[Issue]:
 
 def _amounts(plan: Plan):
     """(path, amount) of every amount in the plan that may be per unit."""
-    yield ("fee",), plan.fee
+    if not isinstance(plan.fee, FeeTable):
+        yield ("fee",), plan.fee
     for index, benefit in enumerate(plan.benefits):
-        for cap in ("cap_per_claim", "cap_per_term", "cap_per_life"):
+        for cap in ("cap_per_claim", "cap_per_accident", "cap_per_term", "cap_per_life"):
             if getattr(benefit, cap, None) is not None:
                 yield ("benefits", index, cap), getattr(benefit, cap)
-        if isinstance(benefit, LumpSum):
-            yield ("benefits", index, "amount"), benefit.amount
+        for name in ("amount", "sum"):
+            if getattr(benefit, name, None) is not None:
+                yield ("benefits", index, name), getattr(benefit, name)
         if isinstance(benefit, PerDay):
             yield ("benefits", index, "amount_per_day"), benefit.amount_per_day
             for extra_index, extra in enumerate(benefit.extra_days):
                 yield ("benefits", index, "extra_days", extra_index, "amount_per_day"), extra.amount_per_day
 
 
-def _exclusion_clauses(plan: Plan, library: RuleLibrary, report, issues: list[Issue]):
-    """(clause id, group or None) for every exclusion the plan refers to, each once."""
+def _exclusion_clauses(selection, library: RuleLibrary, report, issues: list[Issue], where: tuple):
+    """(clause id, group or None) for every exclusion a selection (groups, clauses) names, each once."""
     seen: set[str] = set()
-    for index, group in enumerate(plan.exclusions.groups):
+    for index, group in enumerate(selection.groups):
         if group not in library.groups:
-            issues.append(report(f"unknown exclusion group {group!r}; known: {', '.join(sorted(library.groups))}", ("exclusions", "groups", index)))
+            issues.append(report(f"unknown exclusion group {group!r}; known: {', '.join(sorted(library.groups))}", where + ("groups", index)))
             continue
         for clause_id in library.groups[group]:
             if clause_id not in seen:
                 seen.add(clause_id)
                 yield clause_id, group
-    for index, clause_id in enumerate(plan.exclusions.clauses):
+    for index, clause_id in enumerate(selection.clauses):
         if clause_id not in library.exclusions:
-            issues.append(report(f"unknown exclusion clause {clause_id!r}; known: {', '.join(sorted(library.exclusions))}", ("exclusions", "clauses", index)))
+            issues.append(report(f"unknown exclusion clause {clause_id!r}; known: {', '.join(sorted(library.exclusions))}", where + ("clauses", index)))
             continue
         if clause_id not in seen:
             seen.add(clause_id)
