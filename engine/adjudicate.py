@@ -12,6 +12,7 @@ the enrolment, and a refused stay consumes no deductible.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from engine import lump_sum
 from engine.ledger import Change, History, Scratch
@@ -23,8 +24,8 @@ from engine.model.decision import (
     Refusal,
     SkippedEnrolment,
 )
-from engine.money import ZERO
-from engine.payout import PAYERS, PayoutContext
+from engine.money import ZERO, format_money
+from engine.payout import PAYERS, ClaimTotals, PayoutContext
 from engine.rules.compiler import PRECEDENCE
 from engine.terms import Target
 
@@ -57,9 +58,16 @@ def decide(
     history: History,
 ) -> tuple[Decision, list[Change]]:
     scratch = Scratch(history)
-    enrolment_decisions = [
-        _decide_enrolment(claim, target, firing, scratch) for target, firing in zip(targets, fired)
-    ]
+    totals = ClaimTotals()  # targets come in adjudication order (catalogue §2), for the indemnity rule
+    enrolment_decisions = []
+    for target, firing in zip(targets, fired):
+        decision = _decide_enrolment(claim, target, firing, scratch, totals)
+        enrolment_decisions.append(decision)
+        medical = {b.id for b in target.plan.plan.benefits if b.pays == "reimbursement"}
+        paid = sum((line.amount for line in decision.lines if line.benefit in medical), ZERO)
+        if paid:
+            totals.medical_paid += paid
+            totals.medical_by.append(f"{decision.plan} ({decision.enrolment_id})")
     changes = scratch.changes()
     total = sum((d.amount for d in enrolment_decisions), ZERO)
     decision = Decision(
@@ -74,12 +82,16 @@ def decide(
     return decision, changes
 
 
-def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scratch) -> EnrolmentDecision:
+def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scratch, totals: ClaimTotals) -> EnrolmentDecision:
     plan = target.plan
     rules = [plan.rule(name) for name in sorted(firing.claim, key=plan.rank.__getitem__)]
     refusals = [_refusal(rule, claim, target) for rule in rules if rule.kind in REFUSAL_KINDS]
     clauses = [rule.name for rule in rules if rule.kind in REFUSAL_KINDS]
-    context = PayoutContext(claim, target.enrolment, plan.plan.plan, scratch, "")
+    context = PayoutContext(claim, target.enrolment, plan.plan.plan, scratch, "", totals=totals,
+                            disability=plan.library.disability)
+    if any(rule.kind == "adjustment" for rule in rules):
+        context.ratio, context.ratio_text = _proportion(plan.plan, target.enrolment)
+        clauses.extend(rule.name for rule in rules if rule.kind == "adjustment")
     ended = lump_sum.cover_ended(context) if plan.can_end_cover else None
     if ended is not None:
         refusals.insert(0, ended)
@@ -122,6 +134,14 @@ def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scr
         clauses=clauses,
         missing=missing,
     )
+
+
+def _proportion(plan, enrolment) -> tuple[Decimal, str]:
+    """Paid fee ÷ due fee of the enrolment's tier (catalogue §2.5: e.g. tier 2, 50/62)."""
+    rule = plan.proportional_payment
+    paid = plan.fee.per_tier[rule.paid_fee][enrolment.tier - 1]
+    due = plan.fee.per_tier[rule.due_fee][enrolment.tier - 1]
+    return paid / due, f"{format_money(paid)}/{format_money(due)}"
 
 
 def _amount_lines(plan, rules, context: PayoutContext, clauses: list[str]) -> list:

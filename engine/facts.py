@@ -102,8 +102,13 @@ def _fields(claim: Claim, enrolment: Enrolment, needed: frozenset[str], renewal:
             fact["icu_days"] = event.icu_days
         if "on_duty" in needed:
             fact["on_duty"] = int(event.on_duty)
-    elif isinstance(event, Accident) and "on_duty" in needed:
-        fact["on_duty"] = int(event.on_duty)
+    elif isinstance(event, Accident):
+        if "on_duty" in needed:
+            fact["on_duty"] = int(event.on_duty)
+        if "outcome" in needed:
+            fact["outcome"] = "death" if event.death_date else "disability" if event.injuries else "treatment"
+    if "care_costs" in needed:
+        fact["care_costs"] = int(isinstance(event, HospitalStay) or (isinstance(event, Accident) and event.medical is not None))
     for code in event.circumstances:
         fact[circumstance_flag(code)] = 1
     return fact

@@ -7,15 +7,28 @@ benefit line whose `formula` and `inputs` show every number used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
+from engine.disability import assessment_date, combined_grade
 from engine.ledger import Scratch, accumulator_key
 from engine.model.claim import Accident, Claim, Enrolment, HospitalStay
 from engine.model.decision import BenefitLine, CapApplied
-from engine.model.plan import Amount, BaseDifference, Caps, PerDay, PerUnit, Reimbursement
+from engine.model.library import DisabilityGrades
+from engine.model.plan import Amount, BaseDifference, Caps, DeathDisability, Fixed, PerDay, PerTier, PerUnit, Reimbursement
 from engine.money import ZERO, format_money, round_to_fen
+
+ONE = Decimal(1)
+DEATH = "death"  # accumulator of death benefits paid under an enrolment
+
+
+@dataclass(slots=True)
+class ClaimTotals:
+    """What the enrolments adjudicated so far for this claim paid, for the indemnity rule."""
+
+    medical_paid: Decimal = ZERO
+    medical_by: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -25,20 +38,43 @@ class PayoutContext:
     plan_id: str
     scratch: Scratch
     rule: str  # the fired rule that triggered the benefit
+    ratio: Decimal = ONE  # proportional payment (paid fee ÷ due fee), applied to amounts and limits
+    ratio_text: str = ""
+    totals: ClaimTotals = field(default_factory=ClaimTotals)
+    disability: DisabilityGrades | None = None
 
     def key(self, benefit: str, measure: str, lifetime: bool = False) -> str:
         enrolment = "*" if lifetime else self.enrolment.enrolment_id
         return accumulator_key(self.claim.member.member_id, self.plan_id, enrolment, benefit, measure)
 
+    def accident_key(self, benefit: str, measure: str) -> str:
+        """An accumulator of one accident (deductible, cap, death and disability paid)."""
+        event = self.claim.event
+        accident = getattr(event, "accident_id", None) or f"claim-{self.claim.claim_id}"
+        return self.key(benefit, f"{measure}@{accident}", lifetime=True)
+
     def amount(self, spec: Amount) -> Decimal:
         if isinstance(spec, PerUnit):  # units are present: plans and claims are checked for it
             return spec.per_unit * self.enrolment.units
+        if isinstance(spec, PerTier):  # so is the tier
+            return spec.per_tier[self.enrolment.tier - 1]
         return spec
+
+    def limit(self, spec: Amount) -> Decimal:
+        """A cap or sum, in proportion when the enrolment is paid proportionally."""
+        return round_to_fen(self.amount(spec) * self.ratio)
 
     def describe(self, spec: Amount) -> str:
         if isinstance(spec, PerUnit):
-            return f"{format_money(spec.per_unit)} × {self.enrolment.units} units"
-        return format_money(spec)
+            text = f"{format_money(spec.per_unit)} × {self.enrolment.units} units"
+        elif isinstance(spec, PerTier):
+            text = f"{format_money(self.amount(spec))} (tier {self.enrolment.tier})"
+        else:
+            text = format_money(spec)
+        return text
+
+    def proportion(self, text: str) -> str:
+        return f"({text}) × {self.ratio_text}" if self.ratio != ONE else text
 
 
 def event_money(claim: Claim, name: str) -> Decimal:
@@ -65,19 +101,22 @@ def apply_caps(computed: Decimal, benefit: Caps, context: PayoutContext, benefit
     amount, applied = computed, []
     for cap_name, spec in (
         ("cap_per_claim", benefit.cap_per_claim),
+        ("cap_per_accident", benefit.cap_per_accident),
         ("cap_per_term", benefit.cap_per_term),
         ("cap_per_life", benefit.cap_per_life),
     ):
         if spec is None:
             continue
-        limit = context.amount(spec)
+        limit = context.limit(spec)
         if cap_name == "cap_per_claim":
             used = ZERO
+        elif cap_name == "cap_per_accident":
+            used = context.scratch.value(context.accident_key(benefit_id, "paid"))
         else:
             used = context.scratch.value(context.key(benefit_id, "paid", lifetime=cap_name == "cap_per_life"))
         available = max(limit - used, ZERO)
         applied.append(
-            CapApplied(cap=cap_name, limit=f"{context.describe(spec)} = {format_money(limit)}",
+            CapApplied(cap=cap_name, limit=f"{context.proportion(context.describe(spec))} = {format_money(limit)}",
                        used_before=format_money(used), available=format_money(available))
         )
         amount = min(amount, available)
@@ -88,16 +127,25 @@ def record_paid(amount: Decimal, benefit: Caps, context: PayoutContext, benefit_
     context.scratch.add(context.key(benefit_id, "paid"), amount)
     if benefit.cap_per_life is not None:
         context.scratch.add(context.key(benefit_id, "paid", lifetime=True), amount)
+    if benefit.cap_per_accident is not None:
+        context.scratch.add(context.accident_key(benefit_id, "paid"), amount)
 
 
 def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: PayoutContext) -> BenefitLine:
     schedule = benefit.schedules[schedule_index]
+    indemnity = None
     if isinstance(benefit.base, BaseDifference):
         base = event_money(context.claim, benefit.base.of) - sum(
             (event_money(context.claim, name) for name in benefit.base.less), ZERO
         )
-        base = max(base, ZERO)
         base_text = f"{benefit.base.of} − " + " − ".join(benefit.base.less) if benefit.base.less else benefit.base.of
+        if benefit.base.less_paid_before and context.totals.medical_paid:
+            paid = context.totals.medical_paid
+            indemnity = (f"{format_money(max(base, ZERO))} − {format_money(paid)} paid for this event by "
+                         f"{', '.join(context.totals.medical_by)} = {format_money(max(base - paid, ZERO))}")
+            base -= paid
+            base_text += " − medical benefits paid before"
+        base = max(base, ZERO)
     else:
         base = event_money(context.claim, benefit.base)
         base_text = benefit.base
@@ -106,7 +154,10 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
     deductible_used = context.scratch.value(deductible_key)
     deductible_left = max(schedule.deductible_per_term - deductible_used, ZERO)
     consumed = min(base, deductible_left)
-    remaining = base - consumed
+    accident_key = context.accident_key(benefit.id, "deductible_used")
+    accident_used = context.scratch.value(accident_key) if schedule.deductible_per_accident else ZERO
+    accident_consumed = min(base - consumed, max(schedule.deductible_per_accident - accident_used, ZERO))
+    remaining = base - consumed - accident_consumed
 
     exact, parts, lower = ZERO, [], ZERO
     for band in schedule.bands:
@@ -117,26 +168,39 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
         remaining -= portion
         if band.up_to is not None:
             lower = band.up_to
+    formula = " + ".join(parts)
+    if context.ratio != ONE:
+        exact *= context.ratio
+        formula = f"({formula}) × {context.ratio_text}"
     computed = round_to_fen(exact)
     amount, caps = apply_caps(computed, benefit, context, benefit.id)
 
     context.scratch.add(deductible_key, consumed)
+    if accident_consumed:
+        context.scratch.add(accident_key, accident_consumed)
     record_paid(amount, benefit, context, benefit.id)
     inputs = {
         "base": f"{base_text} = {format_money(base)}",
         "deductible_per_term": format_money(schedule.deductible_per_term),
         "deductible_used_before": format_money(deductible_used),
         "deductible_consumed": format_money(consumed),
-        "after_deductible": format_money(base - consumed),
+        "after_deductible": format_money(remaining),
         "schedule": str(schedule_index),
         "bands": schedule.bands_text,
     }
+    if indemnity:
+        inputs["indemnity"] = indemnity
+    if schedule.deductible_per_accident:
+        inputs["deductible_per_accident"] = format_money(schedule.deductible_per_accident)
+        inputs["accident_deductible_used_before"] = format_money(accident_used)
+        inputs["accident_deductible_consumed"] = format_money(accident_consumed)
     line = BenefitLine(
         benefit=benefit.id, title=benefit.title, amount=amount, computed=computed,
-        formula=" + ".join(parts) + f" = {exact} → {format_money(computed)}",
+        formula=formula + f" = {exact} → {format_money(computed)}",
         inputs=inputs, caps=caps, clause=context.rule, note_code=None, note=None,
     )
-    return _annotate(line, below_deductible=base > 0 and consumed == base, nothing_to_pay=base == 0)
+    deducted = consumed + accident_consumed
+    return _annotate(line, below_deductible=base > 0 and deducted == base, nothing_to_pay=base == 0)
 
 
 def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) -> BenefitLine:
@@ -150,6 +214,7 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
     per_day = context.amount(benefit.amount_per_day)
     exact = per_day * paid_days
     formula = [f"{paid_days} days × {context.describe(benefit.amount_per_day)}"]
+    
     inputs = {
         benefit.days: str(days),
         "deductible_days": str(benefit.deductible_days),
@@ -163,13 +228,17 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
         exact += context.amount(extra.amount_per_day) * extra_days
         formula.append(f"{extra_days} {extra.id} days × {context.describe(extra.amount_per_day)}")
         inputs[f"{extra.id}: {extra.days} among paid days"] = str(extra_days)
+    text = " + ".join(formula)
+    if context.ratio != ONE:
+        exact *= context.ratio
+        text = f"({text}) × {context.ratio_text}"
     computed = round_to_fen(exact)
     amount, caps = apply_caps(computed, benefit, context, benefit.id)
     context.scratch.add(days_key, Decimal(paid_days))
     record_paid(amount, benefit, context, benefit.id)
     line = BenefitLine(
         benefit=benefit.id, title=benefit.title, amount=amount, computed=computed,
-        formula=" + ".join(formula) + f" = {format_money(computed)}",
+        formula=text + f" = {format_money(computed)}",
         inputs=inputs, caps=caps, clause=context.rule, note_code=None, note=None,
     )
     if payable_days == 0:
@@ -196,7 +265,92 @@ def _with_note(line: BenefitLine, code: str, message: str) -> BenefitLine:
     return line
 
 
+def pay_death_disability(benefit: DeathDisability, schedule_index: int, context: PayoutContext) -> BenefitLine:
+    """The accident's entitlement (the sum for a death within the window, the sum × the grade's
+    ratio for a disability) less what this accident was paid before, within what is left of the
+    sum in the term. A later death after a disability pays the difference."""
+    event = context.claim.event
+    full_sum = context.amount(benefit.sum)
+    inputs = {"sum": f"{context.describe(benefit.sum)} = {format_money(full_sum)}"}
+    entitlement, what = None, ""
+    death = False
+    if isinstance(event, Accident) and event.death_date is not None:
+        days = (event.death_date - event.accident_date).days
+        inputs["death"] = f"{event.death_date}, day {days} after the accident (covered to day {benefit.death_within_days})"
+        if days <= benefit.death_within_days:
+            entitlement, what, death = full_sum, f"{format_money(full_sum)} (death)", True
+    if entitlement is None and isinstance(event, Accident) and event.injuries:
+        grade = combined_grade(context.disability, event.injuries)
+        assessed, assessed_text = assessment_date(context.disability, event.accident_date, event.treatment_end)
+        inputs["injuries"] = ", ".join(f"{i.item} grade {i.grade}" for i in event.injuries)
+        inputs["grade"] = grade.explanation
+        inputs["assessed"] = assessed_text
+        entitlement, what = full_sum * grade.ratio, f"{format_money(full_sum)} × {grade.ratio} (grade {grade.grade})"
+    if entitlement is None:
+        line = BenefitLine(benefit=benefit.id, title=benefit.title, amount=ZERO, computed=ZERO, formula="nothing to pay",
+                           inputs=inputs, clause=context.rule)
+        if "death" in inputs:
+            return _with_note(line, "death_after_window", f"身故发生在意外伤害发生之日起{benefit.death_within_days}日后")
+        return _with_note(line, "nothing_to_pay", "无身故或伤残")
+    exact = entitlement * context.ratio
+    computed = round_to_fen(exact)
+    accident_key = context.accident_key(benefit.id, "paid")
+    term_key = context.key(benefit.id, "paid")
+    paid_for_accident = context.scratch.value(accident_key)
+    paid_in_term = context.scratch.value(term_key)
+    limit = context.limit(benefit.sum)
+    due = max(computed - paid_for_accident, ZERO)
+    term_left = max(limit - paid_in_term, ZERO)
+    amount = min(due, term_left)
+    caps = [
+        CapApplied(cap="per_accident", limit=f"{context.proportion(context.describe(benefit.sum))} = {format_money(limit)}",
+                   used_before=format_money(paid_for_accident), available=format_money(max(limit - paid_for_accident, ZERO))),
+        CapApplied(cap="per_term", limit=f"{context.proportion(context.describe(benefit.sum))} = {format_money(limit)}",
+                   used_before=format_money(paid_in_term), available=format_money(term_left)),
+    ]
+    context.scratch.add(accident_key, amount)
+    context.scratch.add(term_key, amount)
+    if death:
+        context.scratch.add(context.key(DEATH, "paid"), ONE)
+    inputs["paid_before_for_this_accident"] = format_money(paid_for_accident)
+    line = BenefitLine(
+        benefit=benefit.id, title=benefit.title, amount=amount, computed=computed,
+        formula=f"{context.proportion(what)} = {format_money(computed)}"
+                + (f"; less {format_money(paid_for_accident)} paid before for this accident" if paid_for_accident else ""),
+        inputs=inputs, caps=caps, clause=context.rule,
+    )
+    if amount < due:
+        return _with_note(line, "cap_reached", "身故、伤残互助金已达本保障期保额")
+    if amount == 0 and computed > 0:
+        return _with_note(line, "already_paid", "本次意外伤害已按保额给付")
+    return line
+
+
+def pay_fixed(benefit: Fixed, schedule_index: int, context: PayoutContext) -> BenefitLine:
+    """A fixed amount, once per enrolment if so written, refused after a death benefit if so written."""
+    exact = context.amount(benefit.amount) * context.ratio
+    computed = round_to_fen(exact)
+    payments_key = context.key(benefit.id, "payments")
+    made = context.scratch.value(payments_key)
+    deaths = context.scratch.value(context.key(DEATH, "paid"))
+    line = BenefitLine(benefit=benefit.id, title=benefit.title, amount=computed, computed=computed,
+                       formula=f"{context.proportion(context.describe(benefit.amount))} = {format_money(computed)}",
+                       inputs={"payments_before": str(made), "death_benefits_paid_before": str(deaths)}, clause=context.rule)
+    if benefit.once_per_enrolment and made:
+        line.amount = ZERO
+        return _with_note(line, "already_paid", "本次参保已给付过")
+    if benefit.unless_death_paid and deaths:
+        line.amount = ZERO
+        return _with_note(line, "death_benefit_paid", "本次参保已给付身故互助金")
+    context.scratch.add(payments_key, ONE)
+    if benefit.is_death_benefit:
+        context.scratch.add(context.key(DEATH, "paid"), ONE)
+    return line
+
+
 PAYERS: dict[str, Callable[..., BenefitLine]] = {
     "reimbursement": pay_reimbursement,
     "per_day": pay_per_day,
+    "death_disability": pay_death_disability,
+    "fixed": pay_fixed,
 }

@@ -11,6 +11,7 @@ from engine.errors import ClaimError, Issue
 from engine.icd import is_code, normalise_code
 from engine.procedures import is_procedure, normalise_procedure
 from engine.model.claim import Claim, Enrolment
+from engine.model.plan import FeeTable
 from engine.model.decision import SkippedEnrolment
 from engine.rules.compiler import CompiledPlan, RuleLibrary
 from engine.terms import Target, continuity, covers
@@ -51,6 +52,8 @@ class PlanSet:
                 targets.append(Target(enrolment, revision, renewal, first_start))
         if issues:
             raise ClaimError(issues)
+        # Catalogue §0: plans are adjudicated in the order of §2 (the indemnity rule depends on it).
+        targets.sort(key=lambda target: target.plan.plan.order or 99)
         return targets, skipped
 
     def revision_for(self, enrolment: Enrolment) -> CompiledPlan:
@@ -85,6 +88,7 @@ class PlanSet:
             except LookupError:
                 continue  # an earlier term needs no revision; a covering one is refused in targets()
             issues.extend(_unit_issues(plan, enrolment, f"$.enrolments[{index}]"))
+            issues.extend(_tier_issues(plan, enrolment, f"$.enrolments[{index}]"))
             issues.extend(_term_issues(plan, enrolment, f"$.enrolments[{index}]"))
         for index, code in enumerate(claim.event.circumstances):
             if code not in self.library.circumstances:
@@ -125,6 +129,20 @@ def _unit_issues(plan, enrolment, where: str) -> list[Issue]:
     if not plan.units.min <= enrolment.units <= plan.units.max:
         return [Issue(f"plan {plan.plan} takes {plan.units.min} to {plan.units.max} units, got {enrolment.units}", f"{where}.units")]
     return []
+
+
+def _tier_issues(plan, enrolment, where: str) -> list[Issue]:
+    if plan.tiers is None:
+        return []
+    issues = []
+    if enrolment.tier is None:
+        issues.append(Issue(f"plan {plan.plan} is bought by tier: tier is required", f"{where}.tier"))
+    elif not 1 <= enrolment.tier <= plan.tiers:
+        issues.append(Issue(f"plan {plan.plan} has tiers 1 to {plan.tiers}, got {enrolment.tier}", f"{where}.tier"))
+    if isinstance(plan.fee, FeeTable) and enrolment.fee_schedule is None:
+        issues.append(Issue(f"plan {plan.plan} has fee schedules ({', '.join(plan.fee.per_tier)}): fee_schedule is required",
+                            f"{where}.fee_schedule"))
+    return issues
 
 
 def _term_issues(plan, enrolment: Enrolment, where: str) -> list[Issue]:

@@ -61,6 +61,9 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("fee_schedule", "enum", "the fee table the enrolment was paid on", ("normal", "high_risk")),
         FieldSpec("days_from_term_end", "int", "event date minus the enrolment's last day (0: the term's last day)"),
         FieldSpec("alive", "bool", "maturity: the member is alive"),
+        FieldSpec("care_costs", "bool", "the event states costs of care (a hospital stay; an accident with `medical`)"),
+        FieldSpec("outcome", "enum", "what an accident led to: death (death_date stated), disability (injuries stated), "
+                  "or treatment only", ("death", "disability", "treatment")),
     )
 }
 
