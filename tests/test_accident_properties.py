@@ -1,0 +1,121 @@
+"""Properties of the accident family (catalogue §2.5–§2.8, §0) over random accident sequences,
+and an independent reference model of the accident plan agreeing with the engine to the fen.
+
+Examples per property: PROPERTY_EXAMPLES (default 120)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+from collections import defaultdict
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from engine import MemoryLedger
+from engine.model.decision import ClaimFailure
+from accident_reference import AccidentReference, SUMS
+from accident_strategies import accident_sequences
+
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "120"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MEDICAL = {"inpatient-reimbursement", "accidental-medical"}
+
+
+def run(adjudicator, claims):
+    results = list(adjudicator.adjudicate_many(claims, MemoryLedger()))
+    for result in results:
+        assert not isinstance(result, ClaimFailure), f"valid claim refused: {result}"
+    return [result.decision for result in results]
+
+
+def lines(decision, enrolment_id):
+    return {line.benefit: line.amount for e in decision.enrolments if e.enrolment_id == enrolment_id for line in e.lines}
+
+
+@SETTINGS
+@given(accident_sequences())
+def test_the_reference_model_agrees_to_the_fen(adjudicator, drawn):
+    context, claims = drawn
+    reference = AccidentReference(context["tier"], context["schedule"], context["risk"])
+    for decision, claim in zip(run(adjudicator, claims), claims):
+        note(decision.to_json())
+        expected = reference.claim(claim["event"])
+        assert lines(decision, "acc") == expected
+
+
+@SETTINGS
+@given(accident_sequences(with_other_plans=True))
+def test_limits_and_indemnity_hold_for_every_sequence(adjudicator, drawn):
+    context, claims = drawn
+    decisions = run(adjudicator, claims)
+    S = {"acc": Decimal(SUMS[context["tier"] - 1]), "ev": Decimal(100000)}
+    by_accident = defaultdict(Decimal)
+    in_term = defaultdict(Decimal)
+    for decision, claim in zip(decisions, claims):
+        note(decision.to_json())
+        event = claim["event"]
+        for enrolment in ("acc", "ev"):
+            amount = lines(decision, enrolment).get("death-disability", Decimal(0))
+            by_accident[(enrolment, event.get("accident_id"))] += amount
+            in_term[enrolment] += amount
+            assert by_accident[(enrolment, event.get("accident_id"))] <= S[enrolment], "death + disability above S for one accident"
+            assert in_term[enrolment] <= S[enrolment], "death + disability above S in the term"
+        costs = event if event["kind"] == "hospital_stay" else event.get("medical")
+        medical = sum((line.amount for e in decision.enrolments for line in e.lines if line.benefit in MEDICAL), Decimal(0))
+        if costs is None:
+            assert medical == 0
+        else:
+            assert medical <= Decimal(costs["total"]) - Decimal(costs["fund_paid"]) - Decimal(costs["other_reimbursed"]), \
+                "medical benefits above the cost left after the fund and other reimbursement"
+
+
+@SETTINGS
+@given(accident_sequences())
+def test_a_proportional_payment_is_never_above_the_full_one(adjudicator, drawn):
+    _, claims = drawn
+    proportional, full = copy.deepcopy(claims), copy.deepcopy(claims)
+    for claim in proportional:
+        claim["member"] = dict(claim["member"], occupation_risk="high")
+        claim["enrolments"] = [dict(e, fee_schedule="normal") for e in claim["enrolments"]]
+    for claim in full:
+        claim["member"] = dict(claim["member"], occupation_risk="high")
+        claim["enrolments"] = [dict(e, fee_schedule="high_risk") for e in claim["enrolments"]]
+    for cut, whole in zip(run(adjudicator, proportional), run(adjudicator, full)):
+        cut_lines, whole_lines = lines(cut, "acc"), lines(whole, "acc")
+        assert cut.total <= whole.total
+        for benefit, amount in cut_lines.items():
+            assert amount <= whole_lines[benefit]
+
+
+
+@SETTINGS
+@given(units=st.integers(1, 3), years=st.sampled_from([1, 3]),
+       events=st.lists(st.tuples(st.sampled_from(["maturity", "death"]), st.integers(-400, 400), st.booleans()),
+                       min_size=1, max_size=5))
+def test_maturity_pays_at_most_once_per_enrolment_and_never_after_a_death_benefit(adjudicator, units, years, events):
+    start, end = dt.date(2024, 1, 1), dt.date(2024 + years, 1, 1) - dt.timedelta(days=1)
+    member = {"member_id": "m1", "gender": "male", "birth_date": "1980-03-01", "office": "beijing",
+              "medical_insurance": "urban_employee", "employment": "standard"}
+    enrolments = [{"enrolment_id": "rf", "plan": "refundable-accident", "units": units, "fee_paid": f"{410 * units}.00",
+                   "start": start.isoformat(), "end": end.isoformat()}]
+    claims = []
+    for index, (kind, offset, alive) in enumerate(sorted(events, key=lambda e: e[1])):
+        day = end + dt.timedelta(days=offset)
+        if kind == "maturity":
+            event = {"kind": "maturity", "maturity_date": day.isoformat(), "alive": alive}
+        else:
+            accident = max(min(day, end), start)
+            event = {"kind": "accident", "accident_id": f"a{index}", "accident_date": accident.isoformat(),
+                     "death_date": accident.isoformat()}
+        claims.append({"claim_id": f"c{index}", "member": member, "enrolments": enrolments, "event": event})
+    refunds, death_paid = [], False
+    for decision in run(adjudicator, claims):
+        paid = lines(decision, "rf")
+        if paid.get("maturity-refund"):
+            assert not death_paid, "maturity refund after a death benefit"
+            refunds.append(paid["maturity-refund"])
+        death_paid = death_paid or bool(paid.get("death-disability"))
+    assert len(refunds) <= 1 and all(amount == 410 * units for amount in refunds)
