@@ -1,11 +1,13 @@
 """Benchmark: claims per second through the full engine, memory, and cold start.
 
-    python bench/benchmark.py                     # 200,000 claims, both evaluators, both corpora
+    python bench/benchmark.py                     # 200,000 claims, both evaluators, all corpora
     python bench/benchmark.py --claims 1000000 --evaluator durable --corpus diagnosis
 
-Corpora (engine.synthetic): `hospital` (hospital stays, inpatient-medical and allowance) and
+Corpora (engine.synthetic): `hospital` (hospital stays, inpatient-medical and allowance),
 `diagnosis` (diagnosis claims against the disease lists: critical illness, women's plan,
-plateau rider; every list loaded).
+plateau rider; every list loaded), `accident` (the accident plan: stays, disabilities, deaths,
+outpatient costs) and `multi-plan` (the same accidents against up to six plans of a member at
+once, with the indemnity rule).
 
 Claims are generated (deterministically) before each timed chunk, so generation is not
 counted; parsing, validation, rule evaluation, payout and the decision model are. Each chunk
@@ -100,11 +102,11 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--evaluator", choices=["durable", "python", "both"], default="both")
-    parser.add_argument("--corpus", choices=["hospital", "diagnosis", "both"], default="both")
+    parser.add_argument("--corpus", choices=["hospital", "diagnosis", "accident", "multi-plan", "all"], default="all")
     args = parser.parse_args()
     load, total = cold_start()
     print(f"cold start: load + compile all plans {load * 1000:.0f} ms; new process incl. imports {total * 1000:.0f} ms")
-    for corpus in (["hospital", "diagnosis"] if args.corpus == "both" else [args.corpus]):
+    for corpus in (["hospital", "diagnosis", "accident", "multi-plan"] if args.corpus == "all" else [args.corpus]):
         for evaluator in (["durable", "python"] if args.evaluator == "both" else [args.evaluator]):
             run(evaluator, args.claims, args.seed, corpus)
 

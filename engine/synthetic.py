@@ -1,12 +1,15 @@
 """Deterministic synthetic claims for benchmarks and demos.
 
-Two corpora. `hospital`: members with a realistic mix of age, office and insurance, enrolled in
+Four corpora. `hospital`: members with a realistic mix of age, office and insurance, enrolled in
 the bundled hospital plans, each with a short run of hospital stays in discharge order
 (log-normal costs, some long stays, some excluded diagnoses and circumstances). `diagnosis`:
 members in the critical-illness plan (and, for women, the women's plan), each with one to three
 diagnosis claims of one to three diagnoses drawn from the disease lists and beyond, with
-findings and procedures (some missing, so some claims pend). The same seed always gives the
-same claims.
+findings and procedures (some missing, so some claims pend). `accident`: members in the accident
+plan with accident-caused stays, disability assessments, deaths and outpatient costs, several
+claims per accident. `multi-plan`: the same accidents for members who also hold the hospital
+plans and, some of them, the new-form, refundable and event plans. The same seed always gives
+the same claims.
 """
 
 from __future__ import annotations
@@ -153,7 +156,90 @@ def member_diagnosis_claims(rng: random.Random, number: int, year: int = 2024) -
     return claims
 
 
-CORPORA = {"hospital": member_claims, "diagnosis": member_diagnosis_claims}
+def _costs(rng: random.Random, mean: float) -> dict:
+    total = _fen(min(rng.lognormvariate(math.log(mean), 0.9), 300000))
+    fund = _fen(total * Decimal(rng.uniform(0.3, 0.7)))
+    in_scope = _fen((total - fund) * Decimal(rng.uniform(0.5, 0.9)))
+    out_scope = _fen((total - fund - in_scope) * Decimal(rng.uniform(0.0, 1.0)))
+    return {"total": str(total), "fund_paid": str(fund), "self_pay_in_scope": str(in_scope),
+            "self_pay_out_of_scope": str(out_scope)}
+
+
+def member_accident_claims(rng: random.Random, number: int, year: int = 2024, multi_plan: bool = False) -> list[dict]:
+    """One member's accident claims in date order: accident-caused stays, disability assessments,
+    some deaths and outpatient costs, several claims per accident. With `multi_plan`, the member
+    also holds inpatient-medical, hospital-allowance and (sometimes) new-form-worker,
+    refundable-accident and event-accident, so one stay touches up to six plans."""
+    member_id = f"a{number}"
+    age = rng.randint(18, 60)
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    new_form = multi_plan and rng.random() < 0.3
+    member = {
+        "member_id": member_id, "gender": rng.choice(["female", "male"]),
+        "birth_date": (start - dt.timedelta(days=365 * age + rng.randint(0, 364))).isoformat(),
+        "office": rng.choice(OFFICES), "medical_insurance": "urban_employee",
+        "employment": "new_form" if new_form else rng.choice(["standard"] * 19 + ["retired"]),
+        "occupation_risk": rng.choice(["normal"] * 4 + ["high"]),
+    }
+    tier = rng.randint(1, 4)
+    schedule = rng.choice(["normal", "normal", "high_risk"])
+    fee = {"normal": [26, 50, 74, 100], "high_risk": [32, 62, 93, 124]}[schedule][tier - 1]
+    enrolments = [{"enrolment_id": f"{member_id}-acc", "plan": "accident", "tier": tier, "fee_schedule": schedule,
+                   "fee_paid": _money(fee), "start": start.isoformat(), "end": end.isoformat()}]
+    if multi_plan:
+        units = rng.randint(1, 3)
+        enrolments += [
+            {"enrolment_id": f"{member_id}-im", "plan": "inpatient-medical", "units": units, "fee_paid": _money(60 * units),
+             "start": start.isoformat(), "end": end.isoformat()},
+            {"enrolment_id": f"{member_id}-ha", "plan": "hospital-allowance", "units": units, "fee_paid": _money(30 * units),
+             "start": start.isoformat(), "end": end.isoformat()},
+        ]
+        if new_form:
+            enrolments.append({"enrolment_id": f"{member_id}-nf", "plan": "new-form-worker", "units": 1, "fee_paid": "0.00",
+                               "source": "gift", "start": start.isoformat(), "end": end.isoformat()})
+        if rng.random() < 0.3:
+            enrolments.append({"enrolment_id": f"{member_id}-rf", "plan": "refundable-accident", "units": units,
+                               "fee_paid": _money(410 * units), "start": start.isoformat(), "end": end.isoformat()})
+        if rng.random() < 0.2:
+            enrolments.append({"enrolment_id": f"{member_id}-ev", "plan": "event-accident", "units": 1, "fee_paid": "0.00",
+                               "source": "gift", "start": start.isoformat(), "end": end.isoformat()})
+    claims = []
+    day = rng.randint(0, 200)
+    for index in range(rng.choice([1, 2, 2, 3, 4])):
+        if day > 360:
+            break
+        accident_date = start + dt.timedelta(days=day)
+        accident_id = f"{member_id}-x{index // 2}"
+        on_duty = rng.random() < 0.4
+        roll = rng.random()
+        if roll < 0.5:
+            length = min(int(rng.lognormvariate(1.6, 0.8)), 60)
+            event = {"kind": "hospital_stay", "admission": accident_date.isoformat(),
+                     "discharge": min(accident_date + dt.timedelta(days=length), end).isoformat(), "cause": "accident",
+                     "accident_id": accident_id, "on_duty": on_duty, "designated": rng.random() < 0.9,
+                     "icu_days": 0, **_costs(rng, 8000)}
+        else:
+            event = {"kind": "accident", "accident_id": accident_id, "accident_date": accident_date.isoformat(), "on_duty": on_duty}
+            if roll < 0.85:
+                event["injuries"] = [{"item": rng.choice(["hand", "arm", "leg", "eye", "spine"]), "grade": rng.randint(3, 10)}
+                                     for _ in range(rng.choice([1, 1, 2, 3]))]
+            elif roll < 0.9:
+                event["death_date"] = (accident_date + dt.timedelta(days=rng.choice([0, 10, 200]))).isoformat()
+            if rng.random() < 0.5:
+                event["medical"] = _costs(rng, 1500)
+            if rng.random() < 0.03:
+                event["circumstances"] = [rng.choice(["drunk_driving", "suicide", "earthquake"])]
+        claims.append({"claim_id": f"{member_id}-c{index}", "member": member, "enrolments": enrolments, "event": event})
+        day += rng.randint(1, 90)
+    return claims
+
+
+def member_multi_plan_claims(rng: random.Random, number: int, year: int = 2024) -> list[dict]:
+    return member_accident_claims(rng, number, year, multi_plan=True)
+
+
+CORPORA = {"hospital": member_claims, "diagnosis": member_diagnosis_claims, "accident": member_accident_claims,
+           "multi-plan": member_multi_plan_claims}
 
 
 def generate(count: int, seed: int = 1, corpus: str = "hospital") -> Iterator[list[dict]]:
