@@ -61,3 +61,16 @@ def test_readme_lump_sum_and_disease_list_examples_load(tmp_path):
     (tmp_path / "plans" / "example.yaml").write_text(header + plan_part, encoding="utf-8")
     plans, plan_issues = read_plans(tmp_path / "plans", read_library(ROOT / "rules")[0])
     assert plan_issues == [] and plans[0].classifies_diagnoses
+
+
+def test_readme_accident_plan_example_loads(tmp_path):
+    from engine.loader import read_library, read_plans
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Accident plans"):]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    header = "plan: example\ntitle: 示例\nrevision: '1'\neffective_from: 2024-01-01\n"
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "example.yaml").write_text(header + example, encoding="utf-8")
+    plans, issues = read_plans(tmp_path / "plans", read_library(ROOT / "rules")[0])
+    assert issues == [] and plans[0].plan.proportional_payment is not None
