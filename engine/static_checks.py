@@ -18,6 +18,7 @@ reports (every issue is real), and it gives up quietly on conditions too large t
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
@@ -39,11 +40,40 @@ def static_issues(rules_dir: Path | str, plans_dir: Path | str, plans: list[Comp
     the plan may mean it (the catalogue does, see README), but the product team must know."""
     errors = unknown_codes([Path(rules_dir), Path(plans_dir)])
     errors += dead_definitions(library)
-    warnings = []
+    overlaps, gaps = revision_issues(plans)
+    errors += overlaps
+    warnings = gaps
     for plan in plans:
         warnings += never_paid(plan)
         errors += double_payments(plan)
     return errors, warnings
+
+
+# -- revisions --------------------------------------------------------------------------------
+
+
+def revision_issues(plans: list[CompiledPlan]) -> tuple[list[Issue], list[Issue]]:
+    """(overlaps, gaps) between the dated revisions of each plan. Two revisions in force on one
+    day make the revision of an enrolment ambiguous (an error); a gap leaves enrolments starting
+    in it without a revision (a warning: a plan may be suspended on purpose)."""
+    overlaps, gaps = [], []
+    by_plan: dict[str, list[CompiledPlan]] = {}
+    for plan in plans:
+        by_plan.setdefault(plan.plan.plan, []).append(plan)
+    for revisions in by_plan.values():
+        revisions.sort(key=lambda p: p.plan.effective_from)
+        for earlier, later in zip(revisions, revisions[1:]):
+            end, start = earlier.plan.effective_to, later.plan.effective_from
+            where = f"revision {earlier.plan.revision} ({earlier.plan.effective_from} – {end or 'open'})"
+            if end is None or end >= start:
+                overlaps.append(_report(later, f"revision {later.plan.revision} starts {start}, while {where} is still in force; "
+                                               f"end the earlier one with effective_to: {start - dt.timedelta(days=1)}",
+                                        ("effective_from",)))
+            elif (start - end).days > 1:
+                gaps.append(_report(later, f"no revision of {later.plan.plan} is in force from {end + dt.timedelta(days=1)} "
+                                           f"to {start - dt.timedelta(days=1)}: enrolments starting then are refused",
+                                    ("effective_from",)))
+    return overlaps, gaps
 
 
 # -- codes ------------------------------------------------------------------------------------

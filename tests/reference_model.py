@@ -41,6 +41,16 @@ RATES = {
     "urban_rural_resident": (Decimal("0.40"), Decimal("0.50")),
 }
 CAP_PER_UNIT = Decimal("15000")
+# Revision 2025 (plans/inpatient-medical/2025.yaml), for terms starting from 2025-01-01: a third
+# band above 30,000 at 70% for urban employees, and a cap of 20,000 × units.
+REVISION_2025 = dt.date(2025, 1, 1)
+BAND_EDGE_2025 = Decimal("30000")
+RATE_ABOVE_2025 = Decimal("0.70")
+CAP_PER_UNIT_2025 = Decimal("20000")
+
+
+def inpatient_cap_per_unit(start: dt.date) -> Decimal:
+    return CAP_PER_UNIT_2025 if start >= REVISION_2025 else CAP_PER_UNIT
 
 # §2.2
 DEDUCTIBLE_DAYS = 3
@@ -212,9 +222,14 @@ class ReferenceModel:
         consumed = min(base, max(DEDUCTIBLE[insurance] - state.deductible_used, ZERO))
         left = base - consumed
         low, high = RATES[insurance]
-        exact = min(left, BAND_EDGE) * low + max(left - BAND_EDGE, ZERO) * high
+        start = day(enrolment["start"])
+        if start >= REVISION_2025 and insurance == "urban_employee":
+            exact = (min(left, BAND_EDGE) * low + min(max(left - BAND_EDGE, ZERO), BAND_EDGE_2025 - BAND_EDGE) * high
+                     + max(left - BAND_EDGE_2025, ZERO) * RATE_ABOVE_2025)
+        else:
+            exact = min(left, BAND_EDGE) * low + max(left - BAND_EDGE, ZERO) * high
         computed = round_fen(exact)
-        cap = CAP_PER_UNIT * enrolment["units"]
+        cap = inpatient_cap_per_unit(start) * enrolment["units"]
         amount = min(computed, max(cap - state.paid, ZERO))
         state.deductible_used += consumed
         state.paid += amount

@@ -54,8 +54,8 @@ CIRCUMSTANCES = (
     "against_medical_advice", "non_therapeutic_abortion",
 )
 
-# Current terms start from 2025-03-01 over about 300 days (plan revision 2024 is in force; a
-# previous term one year earlier still starts after 2024-01-01, and no term starts on 28
+# Current terms start from 2025-03-01 over about 300 days (inpatient-medical revision 2025 is in
+# force; a previous term one year earlier starts in 2024, under revision 2024, and after 2024-01-01, and no term starts on 28
 # February of a common year, where a 29 February birthday would make the age a matter of reading).
 FIRST_START = dt.date(2025, 3, 1)
 START_SPREAD_DAYS = 300

@@ -176,3 +176,4 @@ def test_a_claim_stating_what_the_severe_definition_needs_is_decided(adjudicator
     decided = adjudicator.adjudicate(diagnosis_claim({"troponin_multiple": "14.99", "lvef": "50.0"})).decision
     assert decided.status == "paid" and str(decided.total) == "3000.00"
     assert decided.enrolments[0].lines[0].disease.disease == "ami-mild"
+

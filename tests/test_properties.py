@@ -10,6 +10,7 @@ The whole file runs in well under a minute; for a deep run, e.g. PROPERTY_EXAMPL
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from engine import MemoryLedger
 from engine.model.decision import ClaimFailure
-from reference_model import ReferenceModel  # tests/ is on sys.path (pytest rootdir import mode)
+from reference_model import ReferenceModel, inpatient_cap_per_unit  # tests/ is on sys.path (pytest rootdir import mode)
 from strategies import cents, claim_sequences, edge_amounts, money_as_decimals, renamed, with_in_scope
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "120"))
@@ -70,8 +71,10 @@ def test_inpatient_term_totals_never_above_cap(adjudicator, claims):
         for enrolment in result.decision.enrolments:
             if enrolment.plan == "inpatient-medical":
                 paid[enrolment.enrolment_id] = paid.get(enrolment.enrolment_id, Decimal(0)) + enrolment.amount
+    starts = {e["enrolment_id"]: dt.date.fromisoformat(str(e["start"])) for c in claims for e in c["enrolments"]}
     for enrolment_id, total in paid.items():
-        assert total <= Decimal(15000) * units_of(claims, enrolment_id), (enrolment_id, total)
+        cap = inpatient_cap_per_unit(starts[enrolment_id])  # 15,000 (revision 2024) or 20,000 (2025) per unit
+        assert total <= cap * units_of(claims, enrolment_id), (enrolment_id, total)
 
 
 @SETTINGS
