@@ -184,7 +184,7 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
         "deductible_per_term": format_money(schedule.deductible_per_term),
         "deductible_used_before": format_money(deductible_used),
         "deductible_consumed": format_money(consumed),
-        "after_deductible": format_money(remaining),
+        "after_deductible": format_money(base - consumed - accident_consumed),
         "schedule": str(schedule_index),
         "bands": schedule.bands_text,
     }

@@ -170,7 +170,7 @@ def member_accident_claims(rng: random.Random, number: int, year: int = 2024, mu
     some deaths and outpatient costs, several claims per accident. With `multi_plan`, the member
     also holds inpatient-medical, hospital-allowance and (sometimes) new-form-worker,
     refundable-accident and event-accident, so one stay touches up to six plans."""
-    member_id = f"a{number}"
+    member_id = f"{'p' if multi_plan else 'a'}{number}"
     age = rng.randint(18, 60)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     new_form = multi_plan and rng.random() < 0.3
@@ -240,6 +240,22 @@ def member_multi_plan_claims(rng: random.Random, number: int, year: int = 2024) 
 
 CORPORA = {"hospital": member_claims, "diagnosis": member_diagnosis_claims, "accident": member_accident_claims,
            "multi-plan": member_multi_plan_claims}
+
+
+MIX = [("hospital", 50), ("diagnosis", 20), ("accident", 15), ("multi-plan", 15)]
+
+
+def generate_mixed(count: int, seed: int = 1) -> Iterator[list[dict]]:
+    """Member blocks drawn from every corpus (half hospital stays), until `count` claims."""
+    rng = random.Random(seed)
+    names = [name for name, weight in MIX for _ in range(weight)]
+    produced = number = 0
+    while produced < count:
+        block = CORPORA[rng.choice(names)](rng, number)
+        number += 1
+        if block:
+            produced += len(block)
+            yield block
 
 
 def generate(count: int, seed: int = 1, corpus: str = "hospital") -> Iterator[list[dict]]:

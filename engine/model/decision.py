@@ -138,5 +138,10 @@ _DECISION = TypeAdapter(Decision)
 _FAILURE = TypeAdapter(ClaimFailure)
 
 
+def decision_from_json(data: dict) -> Decision:
+    """A decision read back from its JSON data (for reports built from stored decisions)."""
+    return _DECISION.validate_python(data)
+
+
 def decision_schema() -> dict:
     return _DECISION.json_schema(mode="serialization")

@@ -1,0 +1,320 @@
+"""Revision diff: adjudicate one claims corpus under two plan sets and say what changed.
+
+A plan set is a folder pair (`plans/`, `rules/`) or a git revision of the repository, exported
+with `git archive`. Each claim is parsed once and adjudicated under both sets, each on its own
+ledger, so history (deductibles, caps, lifetime limits) evolves as it would under each set.
+
+The corpus is cut into chunks at member boundaries (a member's claims must be contiguous, as
+`adjudicator synth` writes them) and chunks are adjudicated by a process pool; each worker
+compiles both plan sets once. Workers return only aggregates and their largest changes (with
+both decisions), so memory stays flat however large the corpus.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import tarfile
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from engine.api import Adjudicator
+from engine.claims import claim_id_of, parse_claim
+from engine.errors import ClaimError
+from engine.ledger import MemoryLedger
+from engine.model.decision import ClaimFailure, Decision
+from engine.money import ZERO
+
+CHUNK_CLAIMS = 2000
+_MEMBER = re.compile(r'"member_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+BUCKETS = [  # per-claim payout delta, yuan: (label, upper bound exclusive)
+    ("≤ −10,000", Decimal("-10000")), ("−10,000 … −1,000", Decimal("-1000")), ("−1,000 … −100", Decimal("-100")),
+    ("−100 … −0.01", Decimal("0")), ("0", Decimal("0.01")), ("0.01 … 100", Decimal("100")),
+    ("100 … 1,000", Decimal("1000")), ("1,000 … 10,000", Decimal("10000")), ("≥ 10,000", None),
+]
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    label: str
+    plans: Path
+    rules: Path
+
+
+def git_source(repository: Path, revision: str, workdir: Path) -> PlanSource:
+    """`plans/` and `rules/` as they are at a git revision, exported into `workdir`."""
+    archive = subprocess.run(["git", "-C", str(repository), "archive", "--format=tar", revision, "plans", "rules"],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise ValueError(f"git revision {revision!r}: {archive.stderr.decode().strip()}")
+    target = workdir / re.sub(r"[^A-Za-z0-9._-]", "_", revision)
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return PlanSource(revision, target / "plans", target / "rules")
+
+
+# -- per-claim comparison ---------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One claim whose outcome differs, with both decisions (for the largest changes)."""
+
+    claim_id: str
+    delta: Decimal
+    base_status: str
+    head_status: str
+    base_total: Decimal
+    head_total: Decimal
+    clauses_removed: list[str]
+    clauses_added: list[str]
+    base: dict | list[str]  # the decision as JSON data, or the failure's errors
+    head: dict | list[str]
+
+
+@dataclass
+class Summary:
+    """Aggregates over the corpus; chunks' summaries add up."""
+
+    claims: int = 0
+    changed: int = 0
+    failed_base: int = 0
+    failed_head: int = 0
+    base_total: Decimal = ZERO
+    head_total: Decimal = ZERO
+    by_plan: dict[str, list[Decimal]] = field(default_factory=dict)  # plan -> [base, head]
+    by_benefit: dict[str, list[Decimal]] = field(default_factory=dict)  # plan/benefit -> [base, head]
+    transitions: Counter = field(default_factory=Counter)  # "paid→denied" -> count (changed statuses only)
+    buckets: Counter = field(default_factory=Counter)
+    clauses: Counter = field(default_factory=Counter)  # "+clause" / "−clause" -> claims
+    largest: list[Change] = field(default_factory=list)
+
+    @property
+    def delta(self) -> Decimal:
+        return self.head_total - self.base_total
+
+    def merge(self, other: "Summary", top: int) -> None:
+        self.claims += other.claims
+        self.changed += other.changed
+        self.failed_base += other.failed_base
+        self.failed_head += other.failed_head
+        self.base_total += other.base_total
+        self.head_total += other.head_total
+        for mine, theirs in ((self.by_plan, other.by_plan), (self.by_benefit, other.by_benefit)):
+            for key, (base, head) in theirs.items():
+                pair = mine.setdefault(key, [ZERO, ZERO])
+                pair[0] += base
+                pair[1] += head
+        self.transitions.update(other.transitions)
+        self.buckets.update(other.buckets)
+        self.clauses.update(other.clauses)
+        self.largest = _top(self.largest + other.largest, top)
+
+
+def _top(changes: list[Change], top: int) -> list[Change]:
+    return sorted(changes, key=lambda c: (-abs(c.delta), c.claim_id))[:top]
+
+
+def _bucket(delta: Decimal) -> str:
+    for label, upper in BUCKETS:
+        if upper is None or delta < upper:
+            return label
+    return BUCKETS[-1][0]
+
+
+def _amounts(decision: Decision | None, summary_key: Callable[[str, str], str]) -> Counter:
+    amounts: Counter = Counter()
+    if decision is not None:
+        for enrolment in decision.enrolments:
+            for line in enrolment.lines:
+                amounts[summary_key(enrolment.plan, line.benefit)] += line.amount
+    return amounts
+
+
+def _clauses(decision: Decision | None) -> set[str]:
+    if decision is None:
+        return set()
+    return {f"{e.plan}: {clause}" for e in decision.enrolments for clause in e.clauses} | {
+        f"{e.plan}: {r.code}" for e in decision.enrolments for r in e.refusals}
+
+
+def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summary: Summary, top: int) -> None:
+    """Add one claim's two outcomes to `summary`."""
+    summary.claims += 1
+    base_decision = base if isinstance(base, Decision) else None
+    head_decision = head if isinstance(head, Decision) else None
+    summary.failed_base += base_decision is None
+    summary.failed_head += head_decision is None
+    base_total = base_decision.total if base_decision else ZERO
+    head_total = head_decision.total if head_decision else ZERO
+    summary.base_total += base_total
+    summary.head_total += head_total
+    for decision, side in ((base_decision, 0), (head_decision, 1)):
+        for plan, amount in _amounts(decision, lambda plan, benefit: plan).items():
+            summary.by_plan.setdefault(plan, [ZERO, ZERO])[side] += amount
+        for key, amount in _amounts(decision, lambda plan, benefit: f"{plan}/{benefit}").items():
+            summary.by_benefit.setdefault(key, [ZERO, ZERO])[side] += amount
+    base_status = base_decision.status if base_decision else "failed"
+    head_status = head_decision.status if head_decision else "failed"
+    delta = head_total - base_total
+    summary.buckets[_bucket(delta)] += 1
+    same = base_status == head_status and delta == 0 and (
+        base_decision is None or head_decision is None or _same_lines(base_decision, head_decision))
+    if same:
+        return
+    summary.changed += 1
+    if base_status != head_status:
+        summary.transitions[f"{base_status}→{head_status}"] += 1
+    base_clauses, head_clauses = _clauses(base_decision), _clauses(head_decision)
+    removed, added = sorted(base_clauses - head_clauses), sorted(head_clauses - base_clauses)
+    summary.clauses.update([f"− {c}" for c in removed] + [f"+ {c}" for c in added])
+    change = Change(
+        claim_id=(base_decision or head_decision or base).claim_id or "?", delta=delta,
+        base_status=base_status, head_status=head_status, base_total=base_total, head_total=head_total,
+        clauses_removed=removed, clauses_added=added,
+        base=json.loads(base.to_json()) if base_decision else list(base.errors),
+        head=json.loads(head.to_json()) if head_decision else list(head.errors),
+    )
+    summary.largest = _top(summary.largest + [change], top)
+
+
+def _same_lines(base: Decision, head: Decision) -> bool:
+    return [(e.enrolment_id, e.status, [(l.benefit, l.amount) for l in e.lines]) for e in base.enrolments] == \
+        [(e.enrolment_id, e.status, [(l.benefit, l.amount) for l in e.lines]) for e in head.enrolments]
+
+
+# -- running ----------------------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _start_worker(base: PlanSource, head: PlanSource, evaluator: str, top: int) -> None:
+    _WORKER["base"] = Adjudicator.load(base.plans, base.rules, evaluator)
+    _WORKER["head"] = Adjudicator.load(head.plans, head.rules, evaluator)
+    _WORKER["top"] = top
+
+
+def _diff_chunk(lines: list[str]) -> Summary:
+    """Adjudicate a chunk of whole members under both plan sets; its summary."""
+    claims = []
+    for line in lines:
+        try:
+            claims.append(parse_claim(line))  # parsed once, adjudicated twice
+        except ClaimError:
+            claims.append(line)  # each side reports the failure in its place
+    base = _WORKER["base"].adjudicate_many(claims, MemoryLedger())
+    head = _WORKER["head"].adjudicate_many(claims, MemoryLedger())
+    summary = Summary()
+    for base_outcome, head_outcome in zip(base, head):
+        compare(_outcome(base_outcome), _outcome(head_outcome), summary, _WORKER["top"])
+    return summary
+
+
+def _outcome(result):
+    return result if isinstance(result, ClaimFailure) else result.decision
+
+
+def member_chunks(lines: Iterable[str], size: int = CHUNK_CLAIMS) -> Iterator[list[str]]:
+    """Chunks of about `size` claims that never split a member's run of claims."""
+    chunk: list[str] = []
+    last = None
+    for line in lines:
+        if not line.strip():
+            continue
+        match = _MEMBER.search(line)
+        member = match.group(1) if match else None
+        if len(chunk) >= size and member != last:
+            yield chunk
+            chunk = []
+        chunk.append(line)
+        last = member
+    if chunk:
+        yield chunk
+
+
+def run_diff(claims: Iterable[str], base: PlanSource, head: PlanSource, *, workers: int = 2,
+             evaluator: str = "durable", top: int = 10, progress: Callable[[int], None] | None = None) -> Summary:
+    """Adjudicate every claim under both plan sets; `progress(n)` is called as chunks finish."""
+    summary = Summary()
+    chunks = member_chunks(claims)
+    if workers <= 1:
+        _start_worker(base, head, evaluator, top)
+        for chunk in chunks:
+            summary.merge(_diff_chunk(chunk), top)
+            if progress:
+                progress(len(chunk))
+        return summary
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(base, head, evaluator, top)) as pool:
+        pending: dict = {}
+        for chunk in chunks:  # at most two chunks in flight per worker: memory stays flat
+            pending[pool.submit(_diff_chunk, chunk)] = len(chunk)
+            if len(pending) >= 2 * workers:
+                summary = _collect(pending, summary, top, progress, FIRST_COMPLETED)
+        while pending:
+            summary = _collect(pending, summary, top, progress, FIRST_COMPLETED)
+    return summary
+
+
+def _collect(pending: dict, summary: Summary, top: int, progress, how) -> Summary:
+    done, _ = wait(pending, return_when=how)
+    for future in done:
+        summary.merge(future.result(), top)
+        if progress:
+            progress(pending[future])
+        del pending[future]
+    return summary
+
+
+# -- thresholds for CI ------------------------------------------------------------------------
+
+_THRESHOLD = re.compile(r"^(total-delta|abs-total-delta|changed|failed)\s*>\s*(-?[0-9]+(?:\.[0-9]+)?)$")
+FLAGS = {
+    "paid-to-denied": "a claim paid under the base is denied under the head",
+    "status-change": "any claim changes status",
+    "pending": "a claim becomes pending",
+    "new-failures": "a claim valid under the base fails under the head",
+}
+
+
+def validate_thresholds(rules: list[str]) -> None:
+    """Raise ValueError for a `--fail-on` rule that is not understood, before any work."""
+    check_thresholds(Summary(), rules)
+
+
+def check_thresholds(summary: Summary, rules: list[str]) -> list[str]:
+    """Which `--fail-on` rules the diff crosses, as sentences. Raises ValueError on a bad rule."""
+    crossed = []
+    for rule in rules:
+        text = rule.strip()
+        match = _THRESHOLD.match(text)
+        if match:
+            name, limit = match.group(1), Decimal(match.group(2))
+            value = {"total-delta": summary.delta, "abs-total-delta": abs(summary.delta),
+                     "changed": Decimal(summary.changed), "failed": Decimal(summary.failed_head)}[name]
+            if value > limit:
+                crossed.append(f"{text}: {name} is {value}")
+        elif text == "paid-to-denied":
+            if summary.transitions.get("paid→denied"):
+                crossed.append(f"{text}: {summary.transitions['paid→denied']} claims")
+        elif text == "status-change":
+            if summary.transitions:
+                crossed.append(f"{text}: {sum(summary.transitions.values())} claims")
+        elif text == "pending":
+            count = sum(n for key, n in summary.transitions.items() if key.endswith("→pending"))
+            if count:
+                crossed.append(f"{text}: {count} claims")
+        elif text == "new-failures":
+            count = sum(n for key, n in summary.transitions.items() if key.endswith("→failed") and not key.startswith("failed"))
+            if count:
+                crossed.append(f"{text}: {count} claims")
+        else:
+            known = ", ".join(["total-delta>X", "abs-total-delta>X", "changed>N", "failed>N", *FLAGS])
+            raise ValueError(f"unknown --fail-on rule {rule!r}; expected one of: {known}")
+    return crossed
