@@ -50,7 +50,11 @@ def make_evaluator(name: str):
         from engine.rules.python_eval import PythonEvaluator
 
         return PythonEvaluator()
-    raise ValueError(f"unknown evaluator {name!r}; expected durable or python")
+    if name == "generated":
+        from engine.rules.generated import GeneratedEvaluator
+
+        return GeneratedEvaluator()
+    raise ValueError(f"unknown evaluator {name!r}; expected durable, generated or python")
 
 
 class _CollectorPaused:

@@ -30,6 +30,7 @@ RulesOption = typer.Option(Path("rules"), "--rules", help="folder of shared rule
 
 class Evaluator(str, Enum):
     durable = "durable"
+    generated = "generated"
     python = "python"
 
 
@@ -54,7 +55,7 @@ def adjudicate(
     rules: Path = RulesOption,
     output: Optional[Path] = typer.Option(None, "--out", "-o", help="write JSONL decisions here instead of stdout"),
     explain: bool = typer.Option(False, "--explain", help="show each decision as a tree (which clause, which numbers)"),
-    evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference) or python"),
+    evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference), generated (Python source compiled from the same rules) or python"),
 ) -> None:
     """Adjudicate claims in order, each member's claims on the history of the ones before.
 

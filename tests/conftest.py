@@ -15,3 +15,8 @@ def adjudicator() -> Adjudicator:
 @pytest.fixture(scope="session")
 def python_adjudicator() -> Adjudicator:
     return Adjudicator.load(ROOT / "plans", ROOT / "rules", evaluator="python")
+
+
+@pytest.fixture(scope="session")
+def generated_adjudicator() -> Adjudicator:
+    return Adjudicator.load(ROOT / "plans", ROOT / "rules", evaluator="generated")
