@@ -2,6 +2,7 @@
 
     python bench/benchmark.py                     # 200,000 claims, both evaluators, all corpora
     python bench/benchmark.py --claims 1000000 --evaluator durable --corpus diagnosis
+    python bench/benchmark.py --diff --claims 1000000 --workers 2 --evaluator generated
 
 Corpora (engine.synthetic): `hospital` (hospital stays, inpatient-medical and allowance),
 `diagnosis` (diagnosis claims against the disease lists: critical illness, women's plan,
@@ -97,13 +98,59 @@ def run(evaluator: str, claims: int, seed: int, corpus: str) -> None:
           f"RSS by claims: " + ", ".join(f"{n:,}: {m:.1f}" for n, m in samples))
 
 
+def run_diff_benchmark(claims: int, seed: int, workers: int, evaluator: str) -> None:
+    """A revision diff of `claims` mixed synthetic claims (two adjudications each): the head
+    raises the inpatient-medical cap. Generation is written to a file first and not timed."""
+    import json
+    import shutil
+    import tempfile
+
+    from engine.diff import PlanSource, run_diff
+    from engine.synthetic import generate_mixed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "claims.jsonl"
+        with corpus.open("w", encoding="utf-8") as sink:
+            for block in generate_mixed(claims, seed):
+                for claim in block:
+                    sink.write(json.dumps(claim, ensure_ascii=False) + "\n")
+        head = Path(tmp) / "plans"
+        shutil.copytree(ROOT / "plans", head)
+        plan = head / "inpatient-medical" / "2024.yaml"
+        plan.write_text(plan.read_text(encoding="utf-8").replace("{per_unit: 15000.00}", "{per_unit: 18000.00}"), encoding="utf-8")
+        done = 0
+        marks = []
+        started = time.perf_counter()
+
+        def progress(n: int) -> None:
+            nonlocal done
+            done += n
+            if done // 100_000 > len(marks):
+                marks.append((done, time.perf_counter() - started, rss_mb()))
+
+        with corpus.open(encoding="utf-8") as lines:
+            summary = run_diff(lines, PlanSource("base", ROOT / "plans", ROOT / "rules"),
+                               PlanSource("head", head, ROOT / "rules"), workers=workers, evaluator=evaluator, progress=progress)
+        elapsed = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"[diff, {evaluator}, {workers} workers] {summary.claims:,} claims ({2 * summary.claims:,} adjudications) in "
+          f"{elapsed:.1f} s: {summary.claims / elapsed:,.0f} claims/s; {summary.changed:,} changed, delta {summary.delta}")
+    print(f"[diff] main RSS {rss_mb():.1f} MB (peak {peak_rss_mb():.1f}), largest worker peak {children:.1f} MB; "
+          "progress: " + ", ".join(f"{n:,} at {t:.0f} s ({m:.0f} MB)" for n, t, m in marks))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--evaluator", choices=["durable", "python", "both"], default="both")
+    parser.add_argument("--evaluator", choices=["durable", "generated", "python", "both"], default="both")
     parser.add_argument("--corpus", choices=["hospital", "diagnosis", "accident", "multi-plan", "all"], default="all")
+    parser.add_argument("--diff", action="store_true", help="time a revision diff of --claims mixed claims instead")
+    parser.add_argument("--workers", type=int, default=2, help="processes for --diff")
     args = parser.parse_args()
+    if args.diff:
+        run_diff_benchmark(args.claims, args.seed, args.workers, "durable" if args.evaluator == "both" else args.evaluator)
+        return
     load, total = cold_start()
     print(f"cold start: load + compile all plans {load * 1000:.0f} ms; new process incl. imports {total * 1000:.0f} ms")
     for corpus in (["hospital", "diagnosis", "accident", "multi-plan"] if args.corpus == "all" else [args.corpus]):
