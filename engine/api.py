@@ -74,6 +74,8 @@ class _CollectorPaused:
 
 class Adjudicator:
     def __init__(self, plans: list[CompiledPlan], library: RuleLibrary, evaluator: str = "durable"):
+        self.sources: tuple[Path, Path] | None = None  # (plans, rules) folders when loaded from files
+        self.evaluator_name = evaluator
         self.plans = PlanSet(plans, library)
         self.evaluator = make_evaluator(evaluator)
         for plan in self.plans:
@@ -97,7 +99,9 @@ class Adjudicator:
     @classmethod
     def load(cls, plans_dir: Path | str = "plans", rules_dir: Path | str = "rules", evaluator: str = "durable") -> "Adjudicator":
         library = load_library(rules_dir)
-        return cls(load_plans(plans_dir, library), library, evaluator)
+        adjudicator = cls(load_plans(plans_dir, library), library, evaluator)
+        adjudicator.sources = (Path(plans_dir), Path(rules_dir))
+        return adjudicator
 
     # -- one claim -------------------------------------------------------------------------
 

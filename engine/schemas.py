@@ -11,12 +11,14 @@ from engine.model.claim import Claim
 from engine.model.decision import decision_schema
 from engine.model.library import Library
 from engine.model.plan import Plan
+from engine.model.testcase import CaseFile
 
 SCHEMAS = {
     "plan": lambda: Plan.model_json_schema(),
     "library": lambda: TypeAdapter(Library).json_schema(),
     "claim": lambda: Claim.model_json_schema(),
     "decision": decision_schema,
+    "cases": lambda: CaseFile.model_json_schema(),
 }
 
 

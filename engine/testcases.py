@@ -25,16 +25,30 @@ claims adjudicated in order on one ledger, each with an `expect` block:
             ...
             expect: {error: "units"}    # the claim must fail validation, message containing this
 
+A case may change plan parameters for a what-if, for all its claims:
+
+        overrides:
+          - plan: inpatient-medical
+            revision: "2024"            # optional: all revisions of the plan by default
+            set: {benefits.inpatient-reimbursement.cap_per_term.per_unit: 20000.00}
+
+Paths are dotted; a list item is addressed by its index or its `id`. The overridden plans are
+loaded and checked like any plan, so an override that makes a plan invalid fails the case.
+
 Only the keys written are compared (an unknown key is itself a mismatch, so a typo cannot make
 a case assert nothing); every mismatch is reported with the case and claim.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from engine.api import Adjudicator
 from engine.errors import PlanError
@@ -51,6 +65,7 @@ class Case:
     claims: list[dict]
     expectations: list[dict]
     line: int | None = None
+    overrides: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -84,12 +99,18 @@ def load_cases(path: Path | str) -> list[Case]:
             claims.append(claim)
         position = document.locate(("cases", index))
         cases.append(Case(str(path), raw["name"], raw.get("description", ""), claims, expectations,
-                              position.line if position else None))
+                          position.line if position else None, list(raw.get("overrides") or [])))
     return cases
 
 
 def run_case(adjudicator: Adjudicator, case: Case) -> CaseResult:
     result = CaseResult(case)
+    if case.overrides:
+        try:
+            adjudicator = with_overrides(adjudicator, case.overrides)
+        except (PlanError, ValueError) as error:
+            result.mismatches.append(f"overrides: {error}")
+            return result
     outcomes = list(adjudicator.adjudicate_many(case.claims, MemoryLedger()))
     result.outcomes = outcomes
     for claim, expected, outcome in zip(case.claims, case.expectations, outcomes):
@@ -105,6 +126,82 @@ def run_case(adjudicator: Adjudicator, case: Case) -> CaseResult:
             continue
         compare_decision(outcome.decision, expected, where, result.mismatches)
     return result
+
+
+_OVERRIDDEN: dict[str, Adjudicator] = {}
+
+
+def with_overrides(adjudicator: Adjudicator, overrides: list[dict]) -> Adjudicator:
+    """An adjudicator whose plans carry the overridden values (cached per set of overrides)."""
+    if adjudicator.sources is None:
+        raise ValueError("overrides need an adjudicator loaded from plan files")
+    plans_dir, rules_dir = adjudicator.sources
+    key = repr((str(plans_dir), str(rules_dir), adjudicator.evaluator_name, overrides))
+    if key not in _OVERRIDDEN:
+        with tempfile.TemporaryDirectory(prefix="adjudicator-what-if-") as tmp:
+            copy = Path(tmp) / "plans"
+            shutil.copytree(plans_dir, copy)
+            for index, override in enumerate(overrides):
+                _apply(copy, override, index)
+            _OVERRIDDEN[key] = Adjudicator.load(copy, rules_dir, adjudicator.evaluator_name)
+    return _OVERRIDDEN[key]
+
+
+def _apply(plans_dir: Path, override: dict, index: int) -> None:
+    if not isinstance(override, dict) or not isinstance(override.get("plan"), str) or not isinstance(override.get("set"), dict):
+        raise ValueError(f"overrides[{index}] needs `plan` and `set: {{path: value}}`")
+    touched = 0
+    for path in sorted(plans_dir.rglob("*.yaml")):
+        document, issues = read_yaml(path)
+        data = document.data
+        if issues or not isinstance(data, dict) or data.get("plan") != override["plan"]:
+            continue
+        if override.get("revision") is not None and str(data.get("revision")) != str(override["revision"]):
+            continue
+        for dotted, value in override["set"].items():
+            _set(data, dotted, value, f"overrides[{index}].set.{dotted}")
+        path.write_text(yaml.safe_dump(_plain(data), allow_unicode=True, sort_keys=False), encoding="utf-8")
+        touched += 1
+    if not touched:
+        raise ValueError(f"overrides[{index}]: no plan {override['plan']!r}" +
+                         (f" revision {override['revision']!r}" if override.get("revision") else ""))
+
+
+def _set(data: Any, dotted: str, value: Any, where: str) -> None:
+    parts = dotted.split(".")
+    node = data
+    for position, part in enumerate(parts):
+        last = position == len(parts) - 1
+        if isinstance(node, list):
+            match = next((i for i, item in enumerate(node) if isinstance(item, dict) and item.get("id") == part), None)
+            if match is None and part.isdigit() and int(part) < len(node):
+                match = int(part)
+            if match is None:
+                raise ValueError(f"{where}: no item {part!r} in the list (use an index or an id)")
+            if last:
+                node[match] = value
+            else:
+                node = node[match]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            elif part not in node:
+                raise ValueError(f"{where}: the plan has no {part!r} here")
+            else:
+                node = node[part]
+        else:
+            raise ValueError(f"{where}: {part!r} is inside a value, not a mapping or list")
+
+
+def _plain(data: Any) -> Any:
+    """YAML-dumpable data: Decimals as their exact text (money and rates accept strings)."""
+    if isinstance(data, dict):
+        return {key: _plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_plain(item) for item in data]
+    if isinstance(data, Decimal):
+        return str(data)
+    return data
 
 
 CLAIM_KEYS = {"status", "total", "enrolments", "skipped", "accumulators", "error"}

@@ -255,28 +255,30 @@ Benefit = Annotated[Union[Reimbursement, PerDay, LumpSum, DeathDisability, Fixed
 
 
 class Plan(Strict):
-    plan: Identifier = Field(description="plan id, e.g. inpatient-medical")
-    title: str = Field(description="中文名称")
-    revision: str = Field(min_length=1)
-    effective_from: dt.date
-    effective_to: dt.date | None = None
-    fee: Fee
+    """互助保障方案的一个版本 / One revision of a mutual-aid plan (plans/<plan>/<revision>.yaml)."""
+
+    plan: Identifier = Field(description="方案编号 / plan id, e.g. inpatient-medical")
+    title: str = Field(description="方案名称 / the plan's Chinese title")
+    revision: str = Field(min_length=1, description="版本 / revision, e.g. \"2025\"")
+    effective_from: dt.date = Field(description="生效日期 / first enrolment start this revision applies to")
+    effective_to: dt.date | None = Field(default=None, description="失效日期 / last enrolment start it applies to (open if absent)")
+    fee: Fee = Field(description="会费 / fee: an amount, {per_unit}, {per_tier} or {per_tier: {normal, high_risk}}")
     order: int | None = Field(
-        default=None, ge=1, description="adjudication order among plans (catalogue §2: 1 inpatient-medical ... 8 event-accident)"
+        default=None, ge=1, description="理赔顺序 / adjudication order among plans (catalogue §2: 1 inpatient-medical ... 8 event-accident)"
     )
-    tiers: int | None = Field(default=None, ge=1, description="number of tiers (档次) an enrolment may choose")
-    proportional_payment: ProportionalPayment | None = None
-    units: UnitRange | None = None
+    tiers: int | None = Field(default=None, ge=1, description="档次数 / number of tiers (档次) an enrolment may choose")
+    proportional_payment: ProportionalPayment | None = Field(default=None, description="按比例给付 / proportional payment")
+    units: UnitRange | None = Field(default=None, description="份数范围 / units an enrolment may buy")
     term_years: list[int] | None = Field(
-        default=None, description="allowed term lengths in whole years (a term ends the day before its anniversary); none: any dates"
+        default=None, description="保障期（年）/ allowed term lengths in whole years (a term ends the day before its anniversary); none: any dates"
     )
-    events: list[EventKind | EventCover] = Field(min_length=1, description="event kinds the plan covers")
-    eligibility: list[Requirement] = []
-    coverage: list[Requirement] = []
-    waiting_periods: list[WaitingPeriod] = []
-    exclusions: Exclusions = Exclusions()
-    benefits: list[Benefit] = Field(min_length=1)
-    notes: str | None = Field(default=None, description="how ambiguous catalogue text was read")
+    events: list[EventKind | EventCover] = Field(min_length=1, description="保障的事件 / event kinds the plan covers")
+    eligibility: list[Requirement] = Field(default=[], description="参保条件 / who may claim (refused not_eligible)")
+    coverage: list[Requirement] = Field(default=[], description="保障范围 / what is covered (refused not_covered)")
+    waiting_periods: list[WaitingPeriod] = Field(default=[], description="等待期 / waiting periods (refused waiting_period)")
+    exclusions: Exclusions = Field(default=Exclusions(), description="除外责任 / exclusion groups and clauses from rules/")
+    benefits: list[Benefit] = Field(min_length=1, description="保障责任 / benefits, tried in order")
+    notes: str | None = Field(default=None, description="说明 / how ambiguous catalogue text was read")
 
     def covers_event(self, kind: str, cause: str | None) -> bool:
         return any(e == kind if isinstance(e, str) else (e.kind == kind and e.cause == cause) for e in self.events)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from engine.money import format_money, has_at_most_two_decimals
 
@@ -47,11 +47,18 @@ def _rate(value: Any) -> Decimal:
     return rate
 
 
+# What editors see: a number, or a string with at most two decimals. (A number with three
+# decimals is caught by the loader, with its line: JSON Schema's multipleOf is float-inexact in
+# editors and would flag valid amounts such as 12.35.)
+MONEY_SCHEMA = {
+    "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$"}],
+    "description": "金额（元），最多两位小数 / yuan, at most two decimals, e.g. 1234.50",
+}
 Money = Annotated[
     Decimal,
     BeforeValidator(_money),
     PlainSerializer(format_money, return_type=str, when_used="json"),
-    Field(json_schema_extra={"description": "yuan with at most two decimals, e.g. \"1234.50\""}),
+    WithJsonSchema(MONEY_SCHEMA, mode="validation"),
 ]
 # Claims carry many amounts and arrive by the thousand: their money is checked natively by
 # pydantic (no Python callback). JSON is parsed with Decimal, so no float reaches it from files;
@@ -60,8 +67,13 @@ ClaimMoney = Annotated[
     Decimal,
     Field(ge=0, decimal_places=2, allow_inf_nan=False, description="yuan with at most two decimals, e.g. \"1234.50\""),
     PlainSerializer(format_money, return_type=str, when_used="json"),
+    WithJsonSchema(MONEY_SCHEMA, mode="validation"),
 ]
-Rate = Annotated[Decimal, BeforeValidator(_rate), PlainSerializer(str, return_type=str, when_used="json")]
+Rate = Annotated[
+    Decimal, BeforeValidator(_rate), PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": r"^(0(\.[0-9]+)?|1(\.0+)?)$"}],
+                    "description": "比例 0–1 / rate between 0 and 1, e.g. 0.60"}, mode="validation"),
+]
 Quantity = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 
