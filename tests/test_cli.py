@@ -85,3 +85,13 @@ def test_schema_writes_the_four_schemas(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "claim.schema.json", "decision.schema.json", "library.schema.json", "plan.schema.json"]
     assert json.loads((tmp_path / "claim.schema.json").read_text())["title"] == "Claim"
+
+
+def test_a_what_if_override_with_a_wrong_path_fails_the_case(tmp_path):
+    case = (ROOT / "fixtures" / "cases" / "what-if.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "what-if.yaml"
+    broken.write_text(case.replace("benefits.inpatient-reimbursement.cap_per_term", "benefits.no-such-benefit.cap_per_term", 1),
+                      encoding="utf-8")
+    result = runner.invoke(app, ["test", str(broken), "--plans", str(ROOT / "plans"), "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 1
+    assert "no item 'no-such-benefit' in the list" in result.output
