@@ -79,7 +79,7 @@ def decide(
         skipped=skipped,
         accumulator_changes=changes,
     )
-    return decision, changes
+    return decision, changes + scratch.reads()  # the decision shows what it changed; the ledger checks all it read
 
 
 def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scratch, totals: ClaimTotals) -> EnrolmentDecision:
@@ -102,12 +102,12 @@ def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scr
         assessment = lump_sum.assess(plan, triggered, firing.diagnoses, firing.facts, codes)
     lines, missing = [], []
     if not refusals:
-        lines = _amount_lines(plan, rules, context, clauses)
-        if assessment is not None:
-            if assessment.pending:
-                missing = assessment.missing()
-                clauses.extend(assessment.pending_rules())
-            else:
+        if assessment is not None and assessment.pending:  # nothing paid or recorded while evidence is missing
+            missing = assessment.missing()
+            clauses.extend(assessment.pending_rules())
+        else:
+            lines = _amount_lines(plan, rules, context, clauses)
+            if assessment is not None:
                 paid, limits, deciding = lump_sum.pay(plan, assessment, context, firing.facts)
                 lines.extend(paid)
                 refusals.extend(limits)

@@ -109,7 +109,7 @@ class Adjudicator:
         """Adjudicate one claim on `history` (empty by default). Records nothing: apply the
         returned changes to a ledger to make them count."""
         claim = self.check_claim(parse_claim(claim))
-        history = history or EmptyHistory()
+        history = EmptyHistory() if history is None else history
         if history.has_claim(claim.claim_id):
             raise LedgerError(f"claim {claim.claim_id!r} is already in the history; it is not adjudicated again")
         targets, skipped = self.targets(claim)

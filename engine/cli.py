@@ -158,7 +158,8 @@ def diff(
             if base or head:
                 if not (base and head):
                     raise ValueError("give both --base and --head (git revisions)")
-                base_source, head_source = (git_source(repo, rev, Path(workdir)) for rev in (base, head))
+                base_source = git_source(repo, base, Path(workdir) / "base")
+                head_source = git_source(repo, head, Path(workdir) / "head")
             elif base_plans and head_plans:
                 base_source = PlanSource(str(base_plans), base_plans, base_rules or rules)
                 head_source = PlanSource(str(head_plans), head_plans, head_rules or rules)

@@ -103,10 +103,6 @@ def walk(condition: Condition):
             yield from walk(item)
 
 
-def code_sets(condition: Condition, registry: dict[str, CodeSet]) -> set[str]:
-    return {node.name for node in walk(condition) if isinstance(node, Flag) and node.name in registry}
-
-
 def circumstance_flag(code: str) -> str:
     return f"ci_{code}"
 

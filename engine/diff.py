@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from engine.api import Adjudicator
-from engine.claims import claim_id_of, parse_claim
+from engine.claims import parse_claim
 from engine.errors import ClaimError
 from engine.ledger import MemoryLedger
 from engine.model.decision import ClaimFailure, Decision
@@ -47,16 +47,20 @@ class PlanSource:
     rules: Path
 
 
-def git_source(repository: Path, revision: str, workdir: Path) -> PlanSource:
-    """`plans/` and `rules/` as they are at a git revision, exported into `workdir`."""
-    archive = subprocess.run(["git", "-C", str(repository), "archive", "--format=tar", revision, "plans", "rules"],
+def git_source(repository: Path, revision: str, target: Path) -> PlanSource:
+    """`plans/` and `rules/` as they are at a git revision, exported into the empty `target`."""
+    if revision.startswith("-"):
+        raise ValueError(f"git revision {revision!r}: a revision cannot start with '-'")
+    archive = subprocess.run(["git", "-C", str(repository), "archive", "--format=tar", revision, "--", "plans", "rules"],
                              capture_output=True, check=False)
     if archive.returncode != 0:
         raise ValueError(f"git revision {revision!r}: {archive.stderr.decode().strip()}")
-    target = workdir / re.sub(r"[^A-Za-z0-9._-]", "_", revision)
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=False)
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(target, filter="data")
+        for member in tar.getmembers():  # our own repository, but never write outside the target
+            if member.name.startswith(("/", "..")) or "/../" in member.name or not (member.isfile() or member.isdir()):
+                raise ValueError(f"git revision {revision!r}: unexpected archive entry {member.name!r}")
+        tar.extractall(target)
     return PlanSource(revision, target / "plans", target / "rules")
 
 

@@ -54,10 +54,6 @@ class DiseaseDefinition:
         waiting = undecided(self.criteria)
         return FALSE if waiting == FALSE else conjoin(Flag(self.codes.flag), waiting)
 
-    @property
-    def label(self) -> str:
-        return f"{self.list} #{self.number} {self.id} {self.name}"
-
 
 @dataclass
 class DiseaseListDefinition:

@@ -48,7 +48,7 @@ def build_diagnosis_facts(
     for diagnosis in event.diagnoses:
         for flag in plan.event_code_index.flags_for(diagnosis.code):
             shared[flag] = 1
-    for code in event.procedures or ():
+    for code in getattr(event, "procedures", None) or ():
         for flag in plan.procedure_index.flags_for(code):
             shared[flag] = 1
     facts = []

@@ -103,4 +103,6 @@ def _number(value: Any, key: str) -> Decimal:
         raise ValueError(f"{key} is a number, got {value!r}") from None
     if not number.is_finite():
         raise ValueError(f"{key} is a finite number, got {value!r}")
+    if number and not -6 <= number.adjusted() <= 9:
+        raise ValueError(f"{key} is out of any plausible range, got {value!r}")
     return number

@@ -80,7 +80,8 @@ class MemoryLedger:
                     "adjudicate the claim again on the current history"
                 )
         for change in changes:
-            self._values[change.key] = change.after
+            if change.after != change.before:
+                self._values[change.key] = change.after
         self._claims.add(claim_id)
 
     def snapshot(self) -> dict[str, Decimal]:
@@ -108,3 +109,9 @@ class Scratch:
 
     def changes(self) -> list[Change]:
         return [Change(key, self._before.get(key, ZERO), after) for key, after in self._after.items()]
+
+    def reads(self) -> list[Change]:
+        """Values the claim read without changing (a cap's use, ended cover, a death paid), as
+        changes from a value to itself: the ledger checks them too, so a claim decided on a
+        value another claim has since changed is refused, not paid."""
+        return [Change(key, before, before) for key, before in self._before.items() if key not in self._after]

@@ -50,6 +50,7 @@ class PayoutContext:
     def accident_key(self, benefit: str, measure: str) -> str:
         """An accumulator of one accident (deductible, cap, death and disability paid)."""
         event = self.claim.event
+        # accident claims and stays name their accident (checked for plans that count by accident)
         accident = getattr(event, "accident_id", None) or f"claim-{self.claim.claim_id}"
         return self.key(benefit, f"{measure}@{accident}", lifetime=True)
 
@@ -286,6 +287,10 @@ def pay_death_disability(benefit: DeathDisability, schedule_index: int, context:
         inputs["grade"] = grade.explanation
         inputs["assessed"] = assessed_text
         entitlement, what = full_sum * grade.ratio, f"{format_money(full_sum)} × {grade.ratio} (grade {grade.grade})"
+    if context.scratch.value(context.key(DEATH, "paid")):
+        line = BenefitLine(benefit=benefit.id, title=benefit.title, amount=ZERO, computed=ZERO, formula="nothing to pay",
+                           inputs=inputs, clause=context.rule)
+        return _with_note(line, "death_benefit_paid", "本次参保已给付身故互助金")
     if entitlement is None:
         line = BenefitLine(benefit=benefit.id, title=benefit.title, amount=ZERO, computed=ZERO, formula="nothing to pay",
                            inputs=inputs, clause=context.rule)
@@ -303,14 +308,14 @@ def pay_death_disability(benefit: DeathDisability, schedule_index: int, context:
     term_left = max(limit - paid_in_term, ZERO)
     amount = min(due, term_left)
     caps = [
-        CapApplied(cap="per_accident", limit=f"{context.proportion(context.describe(benefit.sum))} = {format_money(limit)}",
+        CapApplied(cap="cap_per_accident", limit=f"{context.proportion(context.describe(benefit.sum))} = {format_money(limit)}",
                    used_before=format_money(paid_for_accident), available=format_money(max(limit - paid_for_accident, ZERO))),
-        CapApplied(cap="per_term", limit=f"{context.proportion(context.describe(benefit.sum))} = {format_money(limit)}",
+        CapApplied(cap="cap_per_term", limit=f"{context.proportion(context.describe(benefit.sum))} = {format_money(limit)}",
                    used_before=format_money(paid_in_term), available=format_money(term_left)),
     ]
     context.scratch.add(accident_key, amount)
     context.scratch.add(term_key, amount)
-    if death:
+    if death and amount:
         context.scratch.add(context.key(DEATH, "paid"), ONE)
     inputs["paid_before_for_this_accident"] = format_money(paid_for_accident)
     line = BenefitLine(

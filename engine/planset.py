@@ -13,7 +13,7 @@ from engine.procedures import is_procedure, normalise_procedure
 from engine.model.claim import Claim, Enrolment
 from engine.model.plan import FeeTable
 from engine.model.decision import SkippedEnrolment
-from engine.rules.compiler import CompiledPlan, RuleLibrary
+from engine.rules.compiler import CompiledPlan, RuleLibrary, counts_by_accident
 from engine.terms import Target, continuity, covers
 
 
@@ -42,6 +42,11 @@ class PlanSet:
             try:
                 revision = self.revision_for(enrolment)
             except LookupError:
+                if claim.event.kind == "maturity" and enrolment.end < claim.event.date and enrolment.revision is None:
+                    # an earlier term listed for continuity: a maturity is taken from any date
+                    # after a term's start, but a term without a revision of its own is history
+                    skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="outside_term"))
+                    continue
                 wanted = f"revision {enrolment.revision!r}" if enrolment.revision else f"revision in force on {enrolment.start}"
                 issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
                 continue
@@ -87,6 +92,10 @@ class PlanSet:
                 plan = self.revision_for(enrolment).plan
             except LookupError:
                 continue  # an earlier term needs no revision; a covering one is refused in targets()
+            if claim.event.kind == "hospital_stay" and claim.event.cause == "accident" and claim.event.accident_id is None \
+                    and counts_by_accident(plan) and "$.event.accident_id" not in {i.path for i in issues}:
+                issues.append(Issue(f"an accident-caused stay must name its accident (accident_id): plan {plan.plan} limits "
+                                    "death, disability, deductibles or caps per accident", "$.event.accident_id"))
             issues.extend(_unit_issues(plan, enrolment, f"$.enrolments[{index}]"))
             issues.extend(_tier_issues(plan, enrolment, f"$.enrolments[{index}]"))
             issues.extend(_term_issues(plan, enrolment, f"$.enrolments[{index}]"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from decimal import Decimal
 
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st

@@ -14,7 +14,6 @@ import datetime as dt
 import os
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 

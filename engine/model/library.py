@@ -115,8 +115,8 @@ class DisabilityGrades(Strict):
     @model_validator(mode="after")
     def _numbered(self):
         numbers = [grade.grade for grade in self.grades]
-        if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"grades must be numbered 1, 2, 3, ... in order, got {numbers}")
+        if numbers != list(range(1, 11)):  # claims state grades 1 to 10
+            raise ValueError(f"grades must be numbered 1 to 10 in order, got {numbers}")
         return self
 
 

@@ -65,7 +65,7 @@ Money = Annotated[
 # a float from a Python caller is read from its shortest repr and refused beyond two decimals.
 ClaimMoney = Annotated[
     Decimal,
-    Field(ge=0, decimal_places=2, allow_inf_nan=False, description="yuan with at most two decimals, e.g. \"1234.50\""),
+    Field(ge=0, decimal_places=2, max_digits=20, allow_inf_nan=False, description="yuan with at most two decimals, e.g. \"1234.50\""),
     PlainSerializer(format_money, return_type=str, when_used="json"),
     WithJsonSchema(MONEY_SCHEMA, mode="validation"),
 ]

@@ -29,7 +29,7 @@ from engine.conditions import (
     walk,
 )
 from engine.conditions import Flag, Labels
-from engine.diseases import DiseaseDefinition, DiseaseListDefinition
+from engine.diseases import DiseaseListDefinition
 from engine.errors import Issue
 from engine.evidence import FALSE
 from engine.findings import Finding
@@ -58,7 +58,6 @@ class CompiledRule:
     group: str | None = None
     description: str = ""  # the condition in words, for refusal details
     subject: str = "claim"  # the fact it is evaluated on: the claim, or one diagnosis of it
-    disease: str | None = None  # list/entry, for disease and pending rules
 
 
 @dataclass(frozen=True)
@@ -123,10 +122,6 @@ class CompiledPlan:
             node.name for rule in diagnosis_rules for node in walk(rule.condition) if isinstance(node, Flag)
         }
         self.findings = [finding for finding in self.library.findings.values() if finding.fact_key in tested]
-        self.diseases: dict[str, DiseaseDefinition] = {
-            rule.disease: self.library.disease_lists[rule.disease.split("/")[0]].entry(rule.disease.split("/")[1])
-            for rule in diagnosis_rules
-        }
         self.can_end_cover = any(getattr(b, "ends_cover", False) for b in self.plan.benefits) or any(
             period.ends_cover for period in self.plan.waiting_periods
         )
@@ -248,12 +243,23 @@ def _disease_rules(plan: Plan, library: RuleLibrary, report, issues: list[Issue]
     for list_id in lists:
         for entry in library.disease_lists[list_id].entries:
             rules.append(CompiledRule(f"disease:{entry.key}", "disease", entry.key, entry.name, entry.met,
-                                      subject="diagnosis", disease=entry.key))
+                                      subject="diagnosis"))
             waiting = entry.undecided
             if waiting != FALSE:
                 rules.append(CompiledRule(f"pending:{entry.key}", "pending", entry.key, entry.name, waiting,
-                                          subject="diagnosis", disease=entry.key))
+                                          subject="diagnosis"))
     return rules
+
+
+def counts_by_accident(plan: Plan) -> bool:
+    """Whether the plan keeps accumulators per accident (death and disability, a per-accident
+    deductible or cap), so accident claims must name their accident."""
+    for benefit in plan.benefits:
+        if isinstance(benefit, DeathDisability) or getattr(benefit, "cap_per_accident", None) is not None:
+            return True
+        if any(schedule.deductible_per_accident for schedule in getattr(benefit, "schedules", [])):
+            return True
+    return False
 
 
 def _structure_issues(plan: Plan, report) -> list[Issue]:
@@ -279,6 +285,12 @@ def _structure_issues(plan: Plan, report) -> list[Issue]:
     if plan.proportional_payment is not None and not isinstance(plan.fee, FeeTable):
         issues.append(report("proportional_payment compares fee schedules: the fee must be {per_tier: {normal: [...], high_risk: [...]}}",
                              ("proportional_payment",)))
+    elif plan.proportional_payment is not None:
+        for name in ("paid_fee", "due_fee"):
+            schedule = getattr(plan.proportional_payment, name)
+            if schedule not in plan.fee.per_tier:
+                issues.append(report(f"{name} {schedule!r} is not a fee schedule of this plan; it has: {', '.join(plan.fee.per_tier)}",
+                                     ("proportional_payment", name)))
     for b_index, benefit in enumerate(plan.benefits):
         for s_index, schedule in enumerate(getattr(benefit, "schedules", [])):
             where = ("benefits", b_index, "schedules", s_index, "bands")

@@ -10,7 +10,7 @@ decisions as durable_rules on generated claims and sequences for every shipped p
 
 from __future__ import annotations
 
-from engine.conditions import All, AnyOf, Compare, Condition, Flag
+from engine.conditions import All, Compare, Condition, Flag
 from engine.errors import RuleEvaluationError
 from engine.rules.compiler import CompiledPlan
 
