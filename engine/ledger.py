@@ -2,9 +2,9 @@
 
 The adjudicator is a pure function of (plans, claim, history): it reads accumulators (amount
 paid per term, deductible consumed, days used, ...) from a `History` and returns the changes it
-wants, each with the value it saw (`before`) and the value it sets (`after`). A ledger applies
-them atomically per claim and refuses a change whose `before` is stale or a claim it already
-holds, so two workers racing on one member, or a claim sent twice, can never pay twice.
+wants, each with the value it saw (`before`) and the value it sets (`after`), plus every value it
+only read (as a change to itself). A ledger applies them atomically per claim and refuses a
+change whose `before` is stale or a claim it already holds, so two workers racing on one member, or a claim sent twice, can never pay twice.
 `MemoryLedger` is the in-process ledger; a persistent one (SQLite, PostgreSQL) implements the
 same three methods (`value`, `has_claim`, `apply`: the `Ledger` protocol).
 """

@@ -1,5 +1,6 @@
-"""YAML test-case files (`fixtures/cases/*.yaml`, `adjudicator test`), as a model: for the JSON
-Schema editors use, and to check a case file's shape before it runs."""
+"""YAML test-case files (`fixtures/cases/*.yaml`, `adjudicator test`), as a model for the JSON
+Schema editors use. The runner (`engine.testcases`) reads case files itself, since some cases
+hold claims that are invalid on purpose (they expect the engine's error)."""
 
 from __future__ import annotations
 
