@@ -2,7 +2,8 @@
 
 A plan set is a folder pair (`plans/`, `rules/`) or a git revision of the repository, exported
 with `git archive`. Each claim is parsed once and adjudicated under both sets, each on its own
-ledger, so history (deductibles, caps, lifetime limits) evolves as it would under each set.
+ledger, so history (deductibles, caps, lifetime limits) evolves as it would under each set; a
+member's claims that touch no changed plan are adjudicated once (`_diff_chunk`).
 
 The corpus is cut into chunks at member boundaries (a member's claims must be contiguous, as
 `adjudicator synth` writes them) and chunks are adjudicated by a process pool; each worker
@@ -199,24 +200,56 @@ def _same_lines(base: Decision, head: Decision) -> bool:
 _WORKER: dict = {}
 
 
+def changed_plans(base: Adjudicator, head: Adjudicator) -> set[str]:
+    """Plan ids whose revisions differ between two plan sets (content hashes include rules/)."""
+    def revisions(adjudicator: Adjudicator) -> dict[str, list[str]]:
+        return {plan_id: [plan.key for plan in plans] for plan_id, plans in adjudicator.revisions.items()}
+
+    base_revisions, head_revisions = revisions(base), revisions(head)
+    return {plan_id for plan_id in base_revisions.keys() | head_revisions.keys()
+            if base_revisions.get(plan_id) != head_revisions.get(plan_id)}
+
+
 def _start_worker(base: PlanSource, head: PlanSource, evaluator: str, top: int) -> None:
     _WORKER["base"] = Adjudicator.load(base.plans, base.rules, evaluator)
     _WORKER["head"] = Adjudicator.load(head.plans, head.rules, evaluator)
+    _WORKER["changed"] = changed_plans(_WORKER["base"], _WORKER["head"])
     _WORKER["top"] = top
 
 
 def _diff_chunk(lines: list[str]) -> Summary:
-    """Adjudicate a chunk of whole members under both plan sets; its summary."""
+    """Adjudicate a chunk of whole members under both plan sets; its summary.
+
+    A claim none of whose enrolments is in a changed plan, of a member none of whose earlier
+    claims was adjudicated apart, is decided the same way under the head on the same history:
+    its base outcome is reused, and its changes are recorded in the head's ledger too. From a
+    member's first claim that touches a changed plan on, the member is adjudicated under both."""
     claims = []
     for line in lines:
         try:
             claims.append(parse_claim(line))  # parsed once, adjudicated twice
         except ClaimError:
             claims.append(line)  # each side reports the failure in its place
-    base = _WORKER["base"].adjudicate_many(claims, MemoryLedger())
-    head = _WORKER["head"].adjudicate_many(claims, MemoryLedger())
+    changed = _WORKER["changed"]
+    base_results = list(_WORKER["base"].adjudicate_many(claims, MemoryLedger()))
+    head_ledger = MemoryLedger()
+    head_results: list = [None] * len(claims)
+    apart: set[str] = set()
+    rerun: list[int] = []
+    for index, claim in enumerate(claims):
+        member = claim.member.member_id if not isinstance(claim, str) else None
+        result = base_results[index]
+        touches = member is None or any(e.plan in changed for e in claim.enrolments)
+        if touches or member in apart or isinstance(result, ClaimFailure):
+            apart.add(member)
+            rerun.append(index)
+        else:
+            head_ledger.apply(claim.claim_id, result.changes)  # members are independent: order across them is free
+            head_results[index] = result
+    for index, result in zip(rerun, _WORKER["head"].adjudicate_many([claims[i] for i in rerun], head_ledger)):
+        head_results[index] = result
     summary = Summary()
-    for base_outcome, head_outcome in zip(base, head):
+    for base_outcome, head_outcome in zip(base_results, head_results):
         compare(_outcome(base_outcome), _outcome(head_outcome), summary, _WORKER["top"])
     return summary
 
