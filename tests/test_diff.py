@@ -164,3 +164,17 @@ def test_raising_a_cap_never_lowers_a_claims_payout(tmp_path_factory, raises):
     summary = run_diff(SMALL, source("base", PLANS), source("head", head), workers=1, top=len(SMALL))
     assert all(change.delta >= 0 for change in summary.largest), [(c.claim_id, c.delta) for c in summary.largest if c.delta < 0]
     assert summary.delta >= 0 and not summary.transitions.get("paid→denied")
+
+
+def test_reusing_outcomes_of_unchanged_plans_gives_the_same_diff(tmp_path, monkeypatch):
+    """The short cut (claims touching no changed plan adjudicated once) against adjudicating every
+    claim under both sets, with a change to one plan that other plans depend on (indemnity)."""
+    import engine.diff as diff
+
+    head = with_cap(tmp_path, "4000.00")
+    fast = run_diff(CORPUS, source("base", PLANS), source("head", head), workers=1, top=50)
+    monkeypatch.setattr(diff, "changed_plans", lambda base, head: set(base.revisions) | set(head.revisions))
+    full = run_diff(CORPUS, source("base", PLANS), source("head", head), workers=1, top=50)
+    assert fast.changed > 0
+    assert (fast.changed, fast.delta, fast.by_benefit, fast.transitions) == (full.changed, full.delta, full.by_benefit, full.transitions)
+    assert [(c.claim_id, c.delta) for c in fast.largest] == [(c.claim_id, c.delta) for c in full.largest]
