@@ -145,7 +145,8 @@ def _proportion(plan, enrolment) -> tuple[Decimal, str]:
 
 
 def _amount_lines(plan, rules, context: PayoutContext, clauses: list[str]) -> list:
-    """Lines of the benefits computed from amounts (reimbursement, per day) whose rule fired."""
+    """Lines of the benefits whose rule fired and whose amount the claim decides (reimbursement,
+    per day, death and disability, fixed sums)."""
     lines = []
     for benefit in plan.plan.benefits:
         if benefit.pays not in PAYERS:
