@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import eq, ge, gt, le, lt, ne
 from decimal import Decimal
 from typing import Any, Callable, Union
 
@@ -71,6 +72,24 @@ Condition = Union[Compare, Flag, All, AnyOf]
 TRUE = All(())
 
 _NEGATED_OP = {"eq": "neq", "neq": "eq", "lt": "gte", "gte": "lt", "gt": "lte", "lte": "gt"}
+
+
+_COMPARE = {"eq": eq, "neq": ne, "lt": lt, "lte": le, "gt": gt, "gte": ge}
+
+
+def compares(condition: Compare, value: Scalar | None) -> bool:
+    """A comparison as durable_rules makes it: a missing value, or a number against text (or
+    text against a number), never matches. Both Python evaluators use this one definition."""
+    if value is None or isinstance(value, str) != isinstance(condition.value, str):
+        return False
+    return _COMPARE[condition.op](value, condition.value)
+
+
+def leading_flag(condition: Condition) -> str | None:
+    """The presence flag a condition requires first (a disease rule's own code list), if any:
+    evaluators group rules under it so a fact is tested only against rules its codes can meet."""
+    first = condition.items[0] if isinstance(condition, All) and condition.items else condition
+    return first.name if isinstance(first, Flag) and first.present else None
 
 
 def negate(condition: Condition) -> Condition:

@@ -14,18 +14,10 @@ Tests check the two agree on random facts.
 
 from __future__ import annotations
 
-from engine.conditions import TRUE, All, AnyOf, Compare, Condition, Flag, Labels, SYMBOLS, conjoin, negate
+from engine.conditions import TRUE, All, AnyOf, Compare, Condition, Flag, Labels, SYMBOLS, compares, conjoin, negate
 from engine.findings import FACT_PREFIX
 
 FALSE = AnyOf(())
-_COMPARE = {
-    "eq": lambda a, b: a == b,
-    "neq": lambda a, b: a != b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-}
 
 
 def may_be_unknown(condition: Compare) -> bool:
@@ -80,9 +72,7 @@ def evaluate(condition: Condition, fact: dict) -> tuple[bool | None, frozenset[s
         value = fact.get(condition.field)
         if value is None:
             return (None, frozenset((condition.field,))) if may_be_unknown(condition) else (False, frozenset())
-        if isinstance(value, str) != isinstance(condition.value, str):
-            return False, frozenset()
-        return _COMPARE[condition.op](value, condition.value), frozenset()
+        return compares(condition, value), frozenset()
     if isinstance(condition, Flag):
         return (condition.name in fact) == condition.present, frozenset()
     decisive = False if isinstance(condition, All) else True

@@ -10,7 +10,7 @@ decisions as durable_rules on generated claims and sequences for every shipped p
 
 from __future__ import annotations
 
-from engine.conditions import All, Compare, Condition, Flag
+from engine.conditions import All, Compare, Condition, Flag, leading_flag
 from engine.errors import RuleEvaluationError
 from engine.rules.compiler import CompiledPlan
 
@@ -33,11 +33,6 @@ def expression(condition: Condition) -> str:
     return "(" + joiner.join(expression(item) for item in condition.items) + ")"
 
 
-def _first_flag(condition: Condition) -> str | None:
-    first = condition.items[0] if isinstance(condition, All) and condition.items else condition
-    return first.name if isinstance(first, Flag) and first.present else None
-
-
 def source(plan: CompiledPlan) -> str:
     """The two functions of a plan, as Python source (readable: one `if` per rule)."""
     lines = ["def claim_rules(f):", "    fired = []"]
@@ -48,7 +43,7 @@ def source(plan: CompiledPlan) -> str:
     grouped: dict[str | None, list] = {}
     for rule in plan.rules:
         if rule.subject == "diagnosis":
-            grouped.setdefault(_first_flag(rule.condition), []).append(rule)
+            grouped.setdefault(leading_flag(rule.condition), []).append(rule)
     for flag, rules in grouped.items():
         indent = "    "
         if flag is not None:

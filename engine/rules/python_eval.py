@@ -8,26 +8,13 @@ wanted.
 
 from __future__ import annotations
 
-from engine.conditions import All, Compare, Condition, Flag
+from engine.conditions import All, Compare, Condition, Flag, compares, leading_flag
 from engine.errors import RuleEvaluationError
 from engine.rules.compiler import CompiledPlan
 
-_COMPARE = {
-    "eq": lambda a, b: a == b,
-    "neq": lambda a, b: a != b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-}
-
-
 def holds(condition: Condition, fact: dict) -> bool:
     if isinstance(condition, Compare):
-        value = fact.get(condition.field)
-        if value is None or isinstance(value, str) != isinstance(condition.value, str):
-            return False
-        return _COMPARE[condition.op](value, condition.value)
+        return compares(condition, fact.get(condition.field))
     if isinstance(condition, Flag):
         return (condition.name in fact) == condition.present
     if isinstance(condition, All):
@@ -46,9 +33,9 @@ class _PlanRules:
         for rule in plan.rules:
             if rule.subject != "diagnosis":
                 continue
-            first = rule.condition.items[0] if isinstance(rule.condition, All) and rule.condition.items else rule.condition
-            if isinstance(first, Flag) and first.present:
-                self.by_code.setdefault(first.name, []).append(rule)
+            flag = leading_flag(rule.condition)
+            if flag is not None:
+                self.by_code.setdefault(flag, []).append(rule)
             else:
                 self.always.append(rule)
 
