@@ -132,6 +132,19 @@ def record_paid(amount: Decimal, benefit: Caps, context: PayoutContext, benefit_
         context.scratch.add(context.accident_key(benefit_id, "paid"), amount)
 
 
+def _settle(exact: Decimal, formula: str, benefit: Caps, context: PayoutContext):
+    """The steps every computed line shares: the proportion (if any), one rounding to the fen,
+    the caps on the rounded amount, and recording what was paid. Returns (exact, computed,
+    amount, caps applied, formula)."""
+    if context.ratio != ONE:
+        exact *= context.ratio
+        formula = f"({formula}) × {context.ratio_text}"
+    computed = round_to_fen(exact)
+    amount, caps = apply_caps(computed, benefit, context, benefit.id)
+    record_paid(amount, benefit, context, benefit.id)
+    return exact, computed, amount, caps, formula
+
+
 def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: PayoutContext) -> BenefitLine:
     schedule = benefit.schedules[schedule_index]
     indemnity = None
@@ -155,9 +168,11 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
     deductible_used = context.scratch.value(deductible_key)
     deductible_left = max(schedule.deductible_per_term - deductible_used, ZERO)
     consumed = min(base, deductible_left)
-    accident_key = context.accident_key(benefit.id, "deductible_used")
-    accident_used = context.scratch.value(accident_key) if schedule.deductible_per_accident else ZERO
-    accident_consumed = min(base - consumed, max(schedule.deductible_per_accident - accident_used, ZERO))
+    accident_used = accident_consumed = ZERO
+    if schedule.deductible_per_accident:
+        accident_key = context.accident_key(benefit.id, "deductible_used")
+        accident_used = context.scratch.value(accident_key)
+        accident_consumed = min(base - consumed, max(schedule.deductible_per_accident - accident_used, ZERO))
     remaining = base - consumed - accident_consumed
 
     exact, parts, lower = ZERO, [], ZERO
@@ -169,17 +184,10 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
         remaining -= portion
         if band.up_to is not None:
             lower = band.up_to
-    formula = " + ".join(parts)
-    if context.ratio != ONE:
-        exact *= context.ratio
-        formula = f"({formula}) × {context.ratio_text}"
-    computed = round_to_fen(exact)
-    amount, caps = apply_caps(computed, benefit, context, benefit.id)
-
+    exact, computed, amount, caps, formula = _settle(exact, " + ".join(parts), benefit, context)
     context.scratch.add(deductible_key, consumed)
     if accident_consumed:
         context.scratch.add(accident_key, accident_consumed)
-    record_paid(amount, benefit, context, benefit.id)
     inputs = {
         "base": f"{base_text} = {format_money(base)}",
         "deductible_per_term": format_money(schedule.deductible_per_term),
@@ -215,7 +223,6 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
     per_day = context.amount(benefit.amount_per_day)
     exact = per_day * paid_days
     formula = [f"{paid_days} days × {context.describe(benefit.amount_per_day)}"]
-    
     inputs = {
         benefit.days: str(days),
         "deductible_days": str(benefit.deductible_days),
@@ -229,14 +236,8 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
         exact += context.amount(extra.amount_per_day) * extra_days
         formula.append(f"{extra_days} {extra.id} days × {context.describe(extra.amount_per_day)}")
         inputs[f"{extra.id}: {extra.days} among paid days"] = str(extra_days)
-    text = " + ".join(formula)
-    if context.ratio != ONE:
-        exact *= context.ratio
-        text = f"({text}) × {context.ratio_text}"
-    computed = round_to_fen(exact)
-    amount, caps = apply_caps(computed, benefit, context, benefit.id)
+    _, computed, amount, caps, text = _settle(exact, " + ".join(formula), benefit, context)
     context.scratch.add(days_key, Decimal(paid_days))
-    record_paid(amount, benefit, context, benefit.id)
     line = BenefitLine(
         benefit=benefit.id, title=benefit.title, amount=amount, computed=computed,
         formula=text + f" = {format_money(computed)}",
