@@ -110,12 +110,11 @@ def _selections(plan: CompiledPlan) -> list[_Selection]:
     cached = _SELECTIONS.get(plan.key)
     if cached is None:
         benefits = {benefit.id: benefit for benefit in lump_sums(plan)}
-        lists = plan.library.disease_lists
+        definitions = plan.library.definitions
         cached = []
         for benefit in benefits.values():
-            own = lists[benefit.diseases.list].select(benefit.diseases.kind)
-            preferred = [entry for other in benefit.yields_to
-                         for entry in lists[benefits[other].diseases.list].select(benefits[other].diseases.kind)]
+            own = definitions(benefit)
+            preferred = [entry for other in benefit.yields_to for entry in definitions(benefits[other])]
             cached.append(_Selection(
                 benefit,
                 {entry.met_rule: entry for entry in own}, {entry.pending_rule: entry for entry in own},

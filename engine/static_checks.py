@@ -27,6 +27,7 @@ from engine.conditions import AnyOf, Compare, Condition, Flag, conjoin, negate
 from engine.errors import Issue
 from engine.icd import parse_spec
 from engine.model.plan import LumpSum
+from engine.planset import PlanSet
 from engine.rules.compiler import CompiledPlan, RuleLibrary
 from engine.rules.normal_form import TooComplex, flat_alternatives, simplify
 from engine.yamlsource import read_yaml
@@ -40,7 +41,7 @@ def static_issues(rules_dir: Path | str, plans_dir: Path | str, plans: list[Comp
     the plan may mean it (the catalogue does, see README), but the product team must know."""
     errors = unknown_codes([Path(rules_dir), Path(plans_dir)])
     errors += dead_definitions(library)
-    overlaps, gaps = revision_issues(plans)
+    overlaps, gaps = revision_issues(PlanSet(plans, library).revisions)
     errors += overlaps
     warnings = gaps
     for plan in plans:
@@ -52,16 +53,13 @@ def static_issues(rules_dir: Path | str, plans_dir: Path | str, plans: list[Comp
 # -- revisions --------------------------------------------------------------------------------
 
 
-def revision_issues(plans: list[CompiledPlan]) -> tuple[list[Issue], list[Issue]]:
-    """(overlaps, gaps) between the dated revisions of each plan. Two revisions in force on one
-    day make the revision of an enrolment ambiguous (an error); a gap leaves enrolments starting
-    in it without a revision (a warning: a plan may be suspended on purpose)."""
+def revision_issues(revisions_by_plan: dict[str, list[CompiledPlan]]) -> tuple[list[Issue], list[Issue]]:
+    """(overlaps, gaps) between the dated revisions of each plan (`PlanSet.revisions`, oldest
+    first). Two revisions in force on one day make the revision of an enrolment ambiguous (an
+    error); a gap leaves enrolments starting in it without a revision (a warning: a plan may be
+    suspended on purpose)."""
     overlaps, gaps = [], []
-    by_plan: dict[str, list[CompiledPlan]] = {}
-    for plan in plans:
-        by_plan.setdefault(plan.plan.plan, []).append(plan)
-    for revisions in by_plan.values():
-        revisions.sort(key=lambda p: p.plan.effective_from)
+    for revisions in revisions_by_plan.values():
         for earlier, later in zip(revisions, revisions[1:]):
             end, start = earlier.plan.effective_to, later.plan.effective_from
             where = f"revision {earlier.plan.revision} ({earlier.plan.effective_from} – {end or 'open'})"
@@ -189,11 +187,6 @@ def _lump_sums(plan: CompiledPlan) -> list[tuple[int, LumpSum]]:
     return [(index, benefit) for index, benefit in enumerate(plan.plan.benefits) if isinstance(benefit, LumpSum)]
 
 
-def _selected(plan: CompiledPlan, benefit: LumpSum):
-    disease_list = plan.library.disease_lists.get(benefit.diseases.list)
-    return disease_list.select(benefit.diseases.kind) if disease_list else []
-
-
 def _report(plan: CompiledPlan, message: str, path: tuple) -> Issue:
     return plan.report(message, path) if plan.report else Issue(message, file=plan.source)  # pragma: no cover
 
@@ -203,8 +196,8 @@ def never_paid(plan: CompiledPlan) -> list[Issue]:
     issues = []
     benefits = {benefit.id: benefit for _, benefit in _lump_sums(plan)}
     for index, benefit in _lump_sums(plan):
-        preferred = [entry for other in benefit.yields_to if other in benefits for entry in _selected(plan, benefits[other])]
-        for entry in _selected(plan, benefit):
+        preferred = [entry for other in benefit.yields_to if other in benefits for entry in plan.library.definitions(benefits[other])]
+        for entry in plan.library.definitions(benefit):
             rivals = [other.met for other in preferred if other.codes.overlaps(entry.codes)]
             if rivals and can_hold(entry.met, plan.library) and not can_hold(conjoin(entry.met, *map(negate, rivals)), plan.library):
                 issues.append(_report(plan, f"{benefit.id} can never pay {entry.key}: every diagnosis meeting it also meets "
@@ -225,7 +218,7 @@ def double_payments(plan: CompiledPlan) -> list[Issue]:
             if not can_hold(triggers, plan.library):
                 continue
             clash = next(
-                ((a, b) for a in _selected(plan, first) for b in _selected(plan, second)
+                ((a, b) for a in plan.library.definitions(first) for b in plan.library.definitions(second)
                  if a.codes.overlaps(b.codes) and can_hold(conjoin(triggers, a.met, b.met), plan.library)),
                 None,
             )

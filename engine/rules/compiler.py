@@ -29,7 +29,7 @@ from engine.conditions import (
     walk,
 )
 from engine.conditions import Flag, Labels
-from engine.diseases import DiseaseListDefinition
+from engine.diseases import DiseaseDefinition, DiseaseListDefinition
 from engine.errors import Issue
 from engine.evidence import FALSE
 from engine.findings import Finding
@@ -84,6 +84,11 @@ class RuleLibrary:
     @property
     def labels(self) -> Labels:
         return Labels(self.code_sets, self.procedure_sets, self.findings)
+
+    def definitions(self, benefit: LumpSum) -> list[DiseaseDefinition]:
+        """The definitions a lump sum pays on: its list, narrowed to its kind (none if unknown)."""
+        disease_list = self.disease_lists.get(benefit.diseases.list)
+        return disease_list.select(benefit.diseases.kind) if disease_list else []
 
 
 @dataclass
