@@ -7,28 +7,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 from collections import defaultdict
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 from hypothesis import strategies as st
 
-from engine import MemoryLedger
-from engine.model.decision import ClaimFailure
+from helpers import SETTINGS, adjudicate_valid
 from accident_reference import AccidentReference, SUMS
 from accident_strategies import accident_sequences
 
-EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "120"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MEDICAL = {"inpatient-reimbursement", "accidental-medical"}
-
-
-def run(adjudicator, claims):
-    results = list(adjudicator.adjudicate_many(claims, MemoryLedger()))
-    for result in results:
-        assert not isinstance(result, ClaimFailure), f"valid claim refused: {result}"
-    return [result.decision for result in results]
 
 
 def lines(decision, enrolment_id):
@@ -40,7 +29,7 @@ def lines(decision, enrolment_id):
 def test_the_reference_model_agrees_to_the_fen(adjudicator, drawn):
     context, claims = drawn
     reference = AccidentReference(context["tier"], context["schedule"], context["risk"])
-    for decision, claim in zip(run(adjudicator, claims), claims):
+    for decision, claim in zip(adjudicate_valid(adjudicator, claims), claims):
         note(decision.to_json())
         expected = reference.claim(claim["event"])
         assert lines(decision, "acc") == expected
@@ -50,7 +39,7 @@ def test_the_reference_model_agrees_to_the_fen(adjudicator, drawn):
 @given(accident_sequences(with_other_plans=True))
 def test_limits_and_indemnity_hold_for_every_sequence(adjudicator, drawn):
     context, claims = drawn
-    decisions = run(adjudicator, claims)
+    decisions = adjudicate_valid(adjudicator, claims)
     S = {"acc": Decimal(SUMS[context["tier"] - 1]), "ev": Decimal(100000)}
     by_accident = defaultdict(Decimal)
     in_term = defaultdict(Decimal)
@@ -83,7 +72,7 @@ def test_a_proportional_payment_is_never_above_the_full_one(adjudicator, drawn):
     for claim in full:
         claim["member"] = dict(claim["member"], occupation_risk="high")
         claim["enrolments"] = [dict(e, fee_schedule="high_risk") for e in claim["enrolments"]]
-    for cut, whole in zip(run(adjudicator, proportional), run(adjudicator, full)):
+    for cut, whole in zip(adjudicate_valid(adjudicator, proportional), adjudicate_valid(adjudicator, full)):
         cut_lines, whole_lines = lines(cut, "acc"), lines(whole, "acc")
         assert cut.total <= whole.total
         for benefit, amount in cut_lines.items():
@@ -112,7 +101,7 @@ def test_maturity_pays_at_most_once_per_enrolment_and_never_after_a_death_benefi
                      "death_date": accident.isoformat()}
         claims.append({"claim_id": f"c{index}", "member": member, "enrolments": enrolments, "event": event})
     refunds, death_paid = [], False
-    for decision in run(adjudicator, claims):
+    for decision in adjudicate_valid(adjudicator, claims):
         paid = lines(decision, "rf")
         if paid.get("maturity-refund"):
             assert not death_paid, "maturity refund after a death benefit"

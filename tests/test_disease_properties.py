@@ -6,30 +6,19 @@ Examples per property: PROPERTY_EXAMPLES (default 120)."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from engine import MemoryLedger
 from engine.conditions import All
 from engine.evidence import evaluate, undecided
-from engine.model.decision import ClaimFailure
 from engine.rules.normal_form import flat_alternatives
 from engine.rules.python_eval import holds
+from helpers import EXAMPLES, SETTINGS, adjudicate_valid
 from disease_strategies import LIBRARY, PER_UNIT, diagnosis_claim_sequences, findings
 
-EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "120"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENTRIES = [entry for lst in LIBRARY.disease_lists.values() for entry in lst.entries]
-
-
-def run(adjudicator, claims):
-    results = list(adjudicator.adjudicate_many(claims, MemoryLedger()))
-    for result in results:
-        assert not isinstance(result, ClaimFailure), f"valid claim refused: {result}"
-    return [result.decision for result in results]
 
 
 def lines_of(decision, enrolment_id):
@@ -40,7 +29,7 @@ def lines_of(decision, enrolment_id):
 @given(diagnosis_claim_sequences())
 def test_lump_sum_limits_hold_for_every_sequence(adjudicator, drawn):
     context, claims = drawn
-    decisions = run(adjudicator, claims)
+    decisions = adjudicate_valid(adjudicator, claims)
     severe_paid = women_paid = False
     mild_diseases: list[str] = []
     plateau_diseases: list[str] = []
@@ -80,7 +69,7 @@ def test_lump_sum_limits_hold_for_every_sequence(adjudicator, drawn):
 @given(diagnosis_claim_sequences())
 def test_durable_and_python_evaluators_agree_on_diagnoses(adjudicator, python_adjudicator, drawn):
     _, claims = drawn
-    assert [d.to_json() for d in run(adjudicator, claims)] == [d.to_json() for d in run(python_adjudicator, claims)]
+    assert [d.to_json() for d in adjudicate_valid(adjudicator, claims)] == [d.to_json() for d in adjudicate_valid(python_adjudicator, claims)]
 
 
 def _fact(entry_index: int, drawn_findings: dict, flags: list[bool]) -> dict:

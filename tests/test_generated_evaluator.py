@@ -4,19 +4,16 @@ several plans at once), and on the synthetic corpora."""
 
 from __future__ import annotations
 
-import os
-
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from engine import MemoryLedger
 from engine.rules.generated import expression, source
 from engine.synthetic import generate_mixed
 from accident_strategies import accident_sequences
+from helpers import SETTINGS
 from disease_strategies import diagnosis_claim_sequences
 from strategies import claim_sequences
 
-EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "120"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def decisions(adjudicator, claims) -> list[str]:
