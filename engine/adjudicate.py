@@ -63,8 +63,7 @@ def decide(
     for target, firing in zip(targets, fired):
         decision = _decide_enrolment(claim, target, firing, scratch, totals)
         enrolment_decisions.append(decision)
-        medical = {b.id for b in target.plan.plan.benefits if b.pays == "reimbursement"}
-        paid = sum((line.amount for line in decision.lines if line.benefit in medical), ZERO)
+        paid = sum((line.amount for line in decision.lines if line.benefit in target.plan.medical_benefits), ZERO)
         if paid:
             totals.medical_paid += paid
             totals.medical_by.append(f"{decision.plan} ({decision.enrolment_id})")

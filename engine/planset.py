@@ -13,7 +13,7 @@ from engine.procedures import is_procedure, normalise_procedure
 from engine.model.claim import Claim, Enrolment
 from engine.model.plan import FeeTable
 from engine.model.decision import SkippedEnrolment
-from engine.rules.compiler import CompiledPlan, RuleLibrary, counts_by_accident
+from engine.rules.compiler import CompiledPlan, RuleLibrary
 from engine.terms import Target, continuity, covers
 
 
@@ -76,6 +76,9 @@ class PlanSet:
         """Checks that need the loaded plans and rules; every problem with its JSON path."""
         issues: list[Issue] = []
         seen_ids: set[str] = set()
+        event = claim.event
+        unnamed_accident = event.kind == "hospital_stay" and event.cause == "accident" and event.accident_id is None
+        counted_by: str | None = None  # a plan that keeps accumulators per accident
         for index, enrolment in enumerate(claim.enrolments):
             for other in claim.enrolments[:index]:
                 if other.plan == enrolment.plan and other.start <= enrolment.end and enrolment.start <= other.end:
@@ -89,16 +92,18 @@ class PlanSet:
                 issues.append(Issue(f"unknown plan {enrolment.plan!r}; known: {', '.join(sorted(self.revisions))}", f"$.enrolments[{index}].plan"))
                 continue
             try:
-                plan = self.revision_for(enrolment).plan
+                compiled = self.revision_for(enrolment)
             except LookupError:
                 continue  # an earlier term needs no revision; a covering one is refused in targets()
-            if claim.event.kind == "hospital_stay" and claim.event.cause == "accident" and claim.event.accident_id is None \
-                    and counts_by_accident(plan) and "$.event.accident_id" not in {i.path for i in issues}:
-                issues.append(Issue(f"an accident-caused stay must name its accident (accident_id): plan {plan.plan} limits "
-                                    "death, disability, deductibles or caps per accident", "$.event.accident_id"))
+            plan = compiled.plan
+            if unnamed_accident and counted_by is None and compiled.counts_by_accident:
+                counted_by = plan.plan
             issues.extend(_unit_issues(plan, enrolment, f"$.enrolments[{index}]"))
             issues.extend(_tier_issues(plan, enrolment, f"$.enrolments[{index}]"))
             issues.extend(_term_issues(plan, enrolment, f"$.enrolments[{index}]"))
+        if counted_by is not None:
+            issues.append(Issue(f"an accident-caused stay must name its accident (accident_id): plan {counted_by} limits "
+                                "death, disability, deductibles or caps per accident", "$.event.accident_id"))
         for index, code in enumerate(claim.event.circumstances):
             if code not in self.library.circumstances:
                 issues.append(Issue(f"unknown circumstance {code!r}; see rules/circumstances.yaml", f"$.event.circumstances[{index}]"))

@@ -127,6 +127,9 @@ class CompiledPlan:
             node.name for rule in diagnosis_rules for node in walk(rule.condition) if isinstance(node, Flag)
         }
         self.findings = [finding for finding in self.library.findings.values() if finding.fact_key in tested]
+        self.counts_by_accident = counts_by_accident(self.plan)
+        # Reimbursement benefits are the medical ones the indemnity rule subtracts (catalogue §0).
+        self.medical_benefits = frozenset(b.id for b in self.plan.benefits if isinstance(b, Reimbursement))
         self.can_end_cover = any(getattr(b, "ends_cover", False) for b in self.plan.benefits) or any(
             period.ends_cover for period in self.plan.waiting_periods
         )
