@@ -16,21 +16,9 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from engine.model.types import ClaimMoney as Money
-from engine.model.types import Identifier, Strict
+from engine.model.types import Identifier, Strict, not_before
 
 Cause = Literal["disease", "accident"]
-
-
-def not_before(earlier: str, later: str):
-    """A field validator: `later` may not be a date before the already-validated `earlier`."""
-
-    def check(cls, value, info):
-        start = info.data.get(earlier)
-        if value is not None and start is not None and value < start:
-            raise ValueError(f"{later} {value} is before {earlier} {start}")
-        return value
-
-    return field_validator(later)(classmethod(check))
 FindingValue = Union[StrictBool, StrictInt, Decimal, str]
 
 

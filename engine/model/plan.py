@@ -11,9 +11,9 @@ from functools import cached_property
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
-from engine.model.types import Identifier, Money, Rate, Strict
+from engine.model.types import Identifier, Money, Rate, Strict, not_before
 from engine.vocabulary import DAY_FIELDS, EVENT_KINDS, MONEY_FIELDS
 
 MoneyField = Literal[tuple(MONEY_FIELDS)]  # type: ignore[valid-type]
@@ -283,11 +283,5 @@ class Plan(Strict):
     def covers_event(self, kind: str, cause: str | None) -> bool:
         return any(e == kind if isinstance(e, str) else (e.kind == kind and e.cause == cause) for e in self.events)
 
-    @field_validator("effective_to")
-    @classmethod
-    def _after_start(cls, value, info):
-        start = info.data.get("effective_from")
-        if value is not None and start is not None and value < start:
-            raise ValueError(f"effective_to {value} is before effective_from {start}")
-        return value
+    _to_after_from = not_before("effective_from", "effective_to")
 

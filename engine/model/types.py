@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from engine.money import format_money, has_at_most_two_decimals
 
@@ -82,3 +82,15 @@ class Strict(BaseModel):
     """Unknown keys are errors, values are immutable once loaded."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def not_before(earlier: str, later: str):
+    """A field validator: `later` may not be a date before the already-validated `earlier`."""
+
+    def check(cls, value, info):
+        start = info.data.get(earlier)
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"{later} {value} is before {earlier} {start}")
+        return value
+
+    return field_validator(later)(classmethod(check))
