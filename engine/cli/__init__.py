@@ -1,0 +1,7 @@
+"""The `adjudicator` command. Each command lives in its own module of this package; importing
+them registers them on the one Typer app."""
+
+from engine.cli.common import app
+from engine.cli import adjudicate, check, diff, synth, cases, schema  # noqa: F401  (registers the commands)
+
+__all__ = ["app"]

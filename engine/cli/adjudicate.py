@@ -1,0 +1,54 @@
+"""`adjudicator adjudicate`: decisions for claim files, in order, on one history."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from engine.claims import read_claims_file
+from engine.cli.common import Evaluator, PlansOption, RulesOption, app, err, load_adjudicator, out
+from engine.explain import decision_tree, failure_tree
+from engine.ledger import MemoryLedger
+from engine.model.decision import ClaimFailure
+
+@app.command()
+def adjudicate(
+    claims: list[Path] = typer.Argument(..., help="claim files: .json (one claim or a list) or .jsonl (one per line)"),
+    plans: Path = PlansOption,
+    rules: Path = RulesOption,
+    output: Optional[Path] = typer.Option(None, "--out", "-o", help="write JSONL decisions here instead of stdout"),
+    explain: bool = typer.Option(False, "--explain", help="show each decision as a tree (which clause, which numbers)"),
+    evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference), generated (Python source compiled from the same rules) or python"),
+) -> None:
+    """Adjudicate claims in order, each member's claims on the history of the ones before.
+
+    Writes one JSON line per claim: a decision, or {claim_id, errors} for a claim that could
+    not be adjudicated. Exits 2 if any claim failed."""
+    for path in claims:
+        if not path.is_file():
+            err.print(f"error: {path}: no such claims file", markup=False)
+            raise typer.Exit(1)
+    adjudicator = load_adjudicator(plans, rules, evaluator.value)
+    stream = (claim for path in claims for claim in read_claims_file(path))
+    sink = output.open("w", encoding="utf-8") if output else None
+    failed = 0
+    try:
+        for result in adjudicator.adjudicate_many(stream, MemoryLedger()):
+            is_failure = isinstance(result, ClaimFailure)
+            failed += is_failure
+            line = result.to_json() if is_failure else result.decision.to_json()
+            if explain:
+                out.print(failure_tree(result) if is_failure else decision_tree(result.decision))
+            if sink:
+                sink.write(line + "\n")
+            elif not explain:
+                sys.stdout.write(line + "\n")
+    finally:
+        if sink:
+            sink.close()
+    if failed:
+        err.print(f"{failed} claim(s) could not be adjudicated", markup=False)
+        raise typer.Exit(2)

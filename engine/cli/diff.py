@@ -1,0 +1,82 @@
+"""`adjudicator diff`: a claims corpus under two plan sets, and what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from engine.cli.common import Evaluator, RulesOption, app, err, load_adjudicator, out
+
+@app.command()
+def diff(
+    claims: Path = typer.Argument(..., help="claims corpus (.jsonl, each member's claims together, as `synth` writes)"),
+    base_plans: Optional[Path] = typer.Option(None, "--base-plans", help="plans folder of the base"),
+    head_plans: Optional[Path] = typer.Option(None, "--head-plans", help="plans folder of the head"),
+    base_rules: Optional[Path] = typer.Option(None, "--base-rules", help="rules folder of the base (default: --rules)"),
+    head_rules: Optional[Path] = typer.Option(None, "--head-rules", help="rules folder of the head (default: --rules)"),
+    base: Optional[str] = typer.Option(None, "--base", help="git revision whose plans/ and rules/ are the base, e.g. main"),
+    head: Optional[str] = typer.Option(None, "--head", help="git revision of the head, e.g. HEAD"),
+    repo: Path = typer.Option(Path("."), "--repo", help="git repository for --base/--head"),
+    rules: Path = RulesOption,
+    top: int = typer.Option(10, "--top", help="how many of the largest changes to show with both explanations"),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="write a Markdown report (for a pull-request comment)"),
+    html: Optional[Path] = typer.Option(None, "--html", help="write a self-contained HTML report"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write the report as JSON"),
+    fail_on: list[str] = typer.Option([], "--fail-on", help="exit 1 when crossed: total-delta>X, abs-total-delta>X, "
+                                      "changed>N, failed>N, paid-to-denied, status-change, pending, new-failures"),
+    workers: int = typer.Option(2, "--workers", help="processes (each compiles both plan sets once)"),
+    evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator"),
+    quiet: bool = typer.Option(False, "--quiet", help="no terminal report (files and exit code only)"),
+) -> None:
+    """Adjudicate a claims corpus under two plan sets (two folders, or two git revisions) and
+    report what changed: claims, payout by plan and benefit, status changes, the distribution of
+    per-claim deltas, and the largest changes with both explanations. Exit 1 when a --fail-on
+    rule is crossed."""
+    import tempfile
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from engine.diff import PlanSource, check_thresholds, git_source, run_diff, validate_thresholds
+    from engine.diff_report import print_terminal, to_html, to_json, to_markdown
+
+    if not claims.is_file():
+        err.print(f"error: {claims}: no such claims file", markup=False)
+        raise typer.Exit(1)
+    with tempfile.TemporaryDirectory(prefix="adjudicator-diff-") as workdir:
+        try:
+            if base or head:
+                if not (base and head):
+                    raise ValueError("give both --base and --head (git revisions)")
+                base_source = git_source(repo, base, Path(workdir) / "base")
+                head_source = git_source(repo, head, Path(workdir) / "head")
+            elif base_plans and head_plans:
+                base_source = PlanSource(str(base_plans), base_plans, base_rules or rules)
+                head_source = PlanSource(str(head_plans), head_plans, head_rules or rules)
+            else:
+                raise ValueError("give --base-plans and --head-plans (folders), or --base and --head (git revisions)")
+            for source in (base_source, head_source):
+                load_adjudicator(source.plans, source.rules)  # a broken plan set is reported here, once, with its locations
+            validate_thresholds(fail_on)
+        except ValueError as error:
+            err.print(f"error: {error}", markup=False)
+            raise typer.Exit(1)
+        total = sum(1 for line in claims.open(encoding="utf-8") if line.strip())
+        with Progress(TextColumn("diff"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, disable=quiet) as bar:
+            task = bar.add_task("claims", total=total)
+            with claims.open(encoding="utf-8") as lines:
+                summary = run_diff(lines, base_source, head_source, workers=workers, evaluator=evaluator.value, top=top,
+                                   progress=lambda n: bar.advance(task, n))
+        label_base, label_head = base_source.label, head_source.label
+    if not quiet:
+        print_terminal(out, summary, label_base, label_head)
+    for path, render in ((markdown, to_markdown), (html, to_html), (json_out, to_json)):
+        if path:
+            path.write_text(render(summary, label_base, label_head), encoding="utf-8")
+    crossed = check_thresholds(summary, fail_on)
+    for sentence in crossed:
+        err.print(f"fail-on crossed: {sentence}", markup=False)
+    if crossed:
+        raise typer.Exit(1)
