@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from engine.errors import ClaimError, Issue
 from engine.model.claim import Claim
+from engine.model.types import normalise_id
 from engine.vocabulary import EVENT_KINDS
 
 
@@ -57,15 +58,19 @@ def parse_claim(data: Any, source: str | None = None) -> Claim:
 
 
 def claim_id_of(data: Any) -> str | None:
-    """Best-effort claim id of raw input, for reporting a claim that failed validation."""
+    """Best-effort claim id of raw input, for reporting a claim that failed validation: the id
+    as the engine would keep it, or None when it is missing or itself invalid (a failure record
+    never echoes an id that cannot be written or is megabytes long)."""
     if isinstance(data, (str, bytes)):
         try:
             data = json.loads(data, parse_float=Decimal)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return None
-    if isinstance(data, dict) and isinstance(data.get("claim_id"), str):
-        return data["claim_id"]
-    return getattr(data, "claim_id", None)
+    raw = data.get("claim_id") if isinstance(data, dict) else getattr(data, "claim_id", None)
+    try:
+        return normalise_id(raw)
+    except ValueError:
+        return None
 
 
 def read_claims_file(path: Path | str) -> Iterator[Any]:

@@ -6,6 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+QUOTE_LIMIT = 60  # characters of a value an error message repeats
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """`value` as an error message repeats it: its repr (control characters and lone surrogates
+    escaped, so the message can always be written), cut to `limit` characters with the full
+    length said, so a 10 MB value is never echoed back whole."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
 
 @dataclass(frozen=True)
 class Issue:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from engine.errors import quoted
 from engine.model.library import FindingDefinition
 
 FACT_PREFIX = "f_"
@@ -48,25 +49,25 @@ class Finding:
         if kind == "boolean":
             if isinstance(value, bool):
                 return int(value)
-            raise ValueError(f"{self.key} is true or false, got {value!r}")
+            raise ValueError(f"{self.key} is true or false, got {quoted(value)}")
         if kind == "text":
             if isinstance(value, str) and value.strip():
                 return value.strip()
-            raise ValueError(f"{self.key} is text, got {value!r}")
+            raise ValueError(f"{self.key} is text, got {quoted(value)}")
         if kind == "ordinal":
             text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
             if text in self.definition.values:
                 return self.definition.values.index(text)
-            raise ValueError(f"{self.key} is one of {', '.join(self.definition.values)}; got {value!r}")
+            raise ValueError(f"{self.key} is one of {', '.join(self.definition.values)}; got {quoted(value)}")
         number = _number(value, self.key)
         if kind == "integer" and number != number.to_integral_value():
-            raise ValueError(f"{self.key} is a whole number, got {value!r}")
+            raise ValueError(f"{self.key} is a whole number, got {quoted(value)}")
         scaled = number * self._scale
         if scaled != scaled.to_integral_value():
-            raise ValueError(f"{self.key} takes at most {self.definition.places} decimals, got {value!r}")
+            raise ValueError(f"{self.key} takes at most {self.definition.places} decimals, got {quoted(value)}")
         low, high = self.definition.min, self.definition.max
         if (low is not None and number < low) or (high is not None and number > high):
-            raise ValueError(f"{self.key} lies in [{low if low is not None else '-∞'}, {high if high is not None else '∞'}], got {value!r}")
+            raise ValueError(f"{self.key} lies in [{low if low is not None else '-∞'}, {high if high is not None else '∞'}], got {quoted(value)}")
         return int(scaled)
 
     def decode(self, fact_value: int | str) -> str:
@@ -96,13 +97,13 @@ class Finding:
 
 def _number(value: Any, key: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise ValueError(f"{key} is a number, got {value!r}")
+        raise ValueError(f"{key} is a number, got {quoted(value)}")
     try:
         number = Decimal(value)
     except ArithmeticError:
-        raise ValueError(f"{key} is a number, got {value!r}") from None
+        raise ValueError(f"{key} is a number, got {quoted(value)}") from None
     if not number.is_finite():
-        raise ValueError(f"{key} is a finite number, got {value!r}")
+        raise ValueError(f"{key} is a finite number, got {quoted(value)}")
     if number and not -6 <= number.adjusted() <= 9:
-        raise ValueError(f"{key} is out of any plausible range, got {value!r}")
+        raise ValueError(f"{key} is out of any plausible range, got {quoted(value)}")
     return number

@@ -16,17 +16,24 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from engine.model.types import ClaimMoney as Money
-from engine.model.types import Identifier, Strict, not_before
+from engine.model.types import MAX_TEXT_LENGTH, ExternalId, FreeText, Identifier, Strict, not_before
+
+# Per-record limits (README, "Limits"): what one claim may hold.
+MAX_LIST = 50  # diagnoses, injuries, procedures, circumstances
+MAX_ENROLMENTS = 100
+MAX_FINDINGS = 100
+MAX_CODE_LENGTH = 32  # an ICD code, a procedure code, a finding key
 
 Cause = Literal["disease", "accident"]
-FindingValue = Union[StrictBool, StrictInt, Decimal, str]
+Code = Annotated[str, Field(max_length=MAX_CODE_LENGTH)]
+FindingValue = Union[StrictBool, StrictInt, Decimal, Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]]
 
 
 class Member(Strict):
-    member_id: str = Field(min_length=1)
-    name: str | None = Field(default=None, description="used only for claims publicity, masked")
-    id_number: str | None = Field(default=None, description="used only for claims publicity, masked")
-    employer: str | None = None
+    member_id: ExternalId
+    name: FreeText | None = Field(default=None, description="used only for claims publicity, masked")
+    id_number: FreeText | None = Field(default=None, description="used only for claims publicity, masked")
+    employer: FreeText | None = None
     gender: Literal["female", "male"]
     birth_date: dt.date
     office: Identifier = Field(description="mutual-aid office (办事处), e.g. beijing, xizang")
@@ -36,9 +43,9 @@ class Member(Strict):
 
 
 class Enrolment(Strict):
-    enrolment_id: str = Field(min_length=1)
+    enrolment_id: ExternalId
     plan: Identifier
-    revision: str | None = Field(default=None, description="pin a plan revision; by default the one in force on `start`")
+    revision: ExternalId | None = Field(default=None, description="pin a plan revision; by default the one in force on `start`")
     units: StrictInt | None = Field(default=None, ge=1)
     tier: StrictInt | None = Field(default=None, ge=1)
     fee_paid: Money
@@ -63,9 +70,10 @@ class Enrolment(Strict):
 
 
 class Diagnosis(Strict):
-    code: str = Field(min_length=3, description="ICD-10 code, WHO or national edition (C34.901)")
+    code: str = Field(min_length=3, max_length=MAX_CODE_LENGTH, description="ICD-10 code, WHO or national edition (C34.901)")
     onset_date: dt.date | None = Field(default=None, description="first symptoms or diagnosis, for pre-existing checks")
-    findings: dict[str, FindingValue] = Field(default_factory=dict, description="key/value facts from the medical report")
+    findings: dict[Annotated[str, Field(max_length=MAX_CODE_LENGTH)], FindingValue] = Field(
+        default_factory=dict, max_length=MAX_FINDINGS, description="key/value facts from the medical report")
 
 
 class CareCosts(Strict):
@@ -99,9 +107,9 @@ class CareCosts(Strict):
 
 
 class EventBase(Strict):
-    circumstances: list[Identifier] = Field(default_factory=list, description="codes from rules/circumstances.yaml")
-    diagnoses: list[Diagnosis] = Field(default_factory=list)
-    procedures: list[str] | None = Field(default=None, description="ICD-9-CM-3 codes; absent means none performed")
+    circumstances: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST, description="codes from rules/circumstances.yaml")
+    diagnoses: list[Diagnosis] = Field(default_factory=list, max_length=MAX_LIST)
+    procedures: list[Code] | None = Field(default=None, max_length=MAX_LIST, description="ICD-9-CM-3 codes; absent means none performed")
 
 
 class HospitalStay(EventBase, CareCosts):
@@ -109,10 +117,10 @@ class HospitalStay(EventBase, CareCosts):
     admission: dt.date
     discharge: dt.date
     cause: Cause
-    accident_id: str | None = None
+    accident_id: ExternalId | None = None
     designated: StrictBool = Field(description="basic-medical-insurance designated hospital (定点医院)")
     icu_days: StrictInt = Field(default=0, ge=0)
-    hospital: str | None = None
+    hospital: FreeText | None = None
     on_duty: StrictBool = Field(default=False, description="the accident that caused the stay happened in the course of duties")
 
     _discharge_after_admission = not_before("admission", "discharge")
@@ -134,7 +142,7 @@ class DiseaseDiagnosis(EventBase):
     kind: Literal["diagnosis"]
     diagnosis_date: dt.date
     cause: Cause = "disease"
-    accident_id: str | None = None
+    accident_id: ExternalId | None = None
 
     @property
     def date(self) -> dt.date:
@@ -142,16 +150,16 @@ class DiseaseDiagnosis(EventBase):
 
 
 class Injury(Strict):
-    item: str = Field(min_length=1, description="item of the disability standard")
+    item: ExternalId = Field(description="item of the disability standard")
     grade: StrictInt = Field(ge=1, le=10)
 
 
 class Accident(EventBase):
     kind: Literal["accident"]
-    accident_id: str = Field(min_length=1, description="links later claims of the same accident")
+    accident_id: ExternalId = Field(description="links later claims of the same accident")
     accident_date: dt.date
     on_duty: StrictBool = False
-    injuries: list[Injury] = Field(default_factory=list)
+    injuries: list[Injury] = Field(default_factory=list, max_length=MAX_LIST)
     treatment_end: dt.date | None = None
     death_date: dt.date | None = None
     medical: CareCosts | None = None
@@ -180,8 +188,8 @@ class Maturity(Strict):
     maturity_date: dt.date
     alive: StrictBool = True
     cause: None = None
-    circumstances: list[Identifier] = []
-    diagnoses: list[Diagnosis] = []
+    circumstances: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)
+    diagnoses: list[Diagnosis] = Field(default_factory=list, max_length=MAX_LIST)
 
     @property
     def date(self) -> dt.date:
@@ -192,8 +200,8 @@ Event = Annotated[Union[HospitalStay, DiseaseDiagnosis, Accident, Death, Maturit
 
 
 class Claim(Strict):
-    claim_id: str = Field(min_length=1)
+    claim_id: ExternalId
     received: dt.date | None = None
     member: Member
-    enrolments: list[Enrolment] = Field(min_length=1)
+    enrolments: list[Enrolment] = Field(min_length=1, max_length=MAX_ENROLMENTS)
     event: Event

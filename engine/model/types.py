@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
+from engine.errors import quoted
 from engine.money import format_money, has_at_most_two_decimals
 
 
@@ -76,6 +78,67 @@ Rate = Annotated[
 ]
 Quantity = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
+
+# -- ids chosen by the systems that send claims --------------------------------------------
+MAX_ID_LENGTH = 128  # characters, after normalisation
+MAX_TEXT_LENGTH = 500  # characters of a free-text field (a name, a hospital)
+
+# Control (Cc), format (Cf: zero-width, bidirectional overrides and isolates, BOM), surrogate
+# (Cs), private-use (Co), unassigned (Cn) and line/paragraph separators: invisible or
+# misleading in an id, and two ids that look the same must be the same id.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# What free text may not hold: characters that are not text, or that reorder what follows.
+_NOT_TEXT = frozenset({"Cc", "Cs"})
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _describe(char: str) -> str:
+    name = unicodedata.name(char, "") or unicodedata.category(char)
+    return f"U+{ord(char):04X} {name}".rstrip()
+
+
+def normalise_id(value: Any, what: str = "an id") -> str:
+    """An id as the engine keeps it: NFKC-normalised (full-width ｃ-１ is c-1) and trimmed; ids
+    holding invisible or control characters, or longer than MAX_ID_LENGTH, are refused with a
+    ValueError naming the character. Two ids that print the same compare equal."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be a string, got {type(value).__name__}")
+    if len(value) > 4 * MAX_ID_LENGTH:  # before normalising: never spend work on a huge value
+        raise ValueError(f"{what} is at most {MAX_ID_LENGTH} characters, got {len(value):,}: {quoted(value)}")
+    value = value.strip()
+    if not (value.isascii() and value.isprintable()):  # plain printable ASCII is already normal
+        value = unicodedata.normalize("NFKC", value).strip()
+        for position, char in enumerate(value, start=1):
+            if unicodedata.category(char) in _INVISIBLE:
+                raise ValueError(f"{what} may not contain {_describe(char)} (character {position}): "
+                                 "control, zero-width, bidirectional and other invisible characters are refused")
+    if not value:
+        raise ValueError(f"{what} cannot be empty or blank")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(f"{what} is at most {MAX_ID_LENGTH} characters, got {len(value):,}: {quoted(value)}")
+    return value
+
+
+def check_text(value: Any) -> str:
+    """Free text (a name, a hospital): at most MAX_TEXT_LENGTH characters, no control
+    characters, lone surrogates or bidirectional controls (they reorder what a report shows)."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, got {type(value).__name__}")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"text is at most {MAX_TEXT_LENGTH} characters, got {len(value):,}: {quoted(value)}")
+    if not (value.isascii() and value.isprintable()):
+        for position, char in enumerate(value, start=1):
+            if unicodedata.category(char) in _NOT_TEXT or char in _BIDI_CONTROLS:
+                raise ValueError(f"text may not contain {_describe(char)} (character {position})")
+    return value
+
+
+_ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH,
+              "description": f"an id from the sending system: at most {MAX_ID_LENGTH} characters, no control or invisible "
+                             "characters; NFKC-normalised and trimmed"}
+ExternalId = Annotated[str, BeforeValidator(normalise_id), WithJsonSchema(_ID_SCHEMA, mode="validation")]
+FreeText = Annotated[str, BeforeValidator(check_text),
+                     WithJsonSchema({"type": "string", "maxLength": MAX_TEXT_LENGTH}, mode="validation")]
 
 
 class Strict(BaseModel):
