@@ -66,6 +66,11 @@ class Case:
     expectations: list[dict]
     line: int | None = None
     overrides: list[dict] = field(default_factory=list)
+    index: int = 0  # position in the file's `cases` list
+
+    def reloaded(self) -> "Case":
+        """This case as its file reads now (after `test --update` rewrote it)."""
+        return load_cases(self.file)[self.index]
 
 
 @dataclass
@@ -99,8 +104,17 @@ def load_cases(path: Path | str) -> list[Case]:
             claims.append(claim)
         position = document.locate(("cases", index))
         cases.append(Case(str(path), raw["name"], raw.get("description", ""), claims, expectations,
-                          position.line if position else None, list(raw.get("overrides") or [])))
+                          position.line if position else None, list(raw.get("overrides") or []), index))
     return cases
+
+
+def selected(cases: list[Case], keywords: list[str]) -> list[Case]:
+    """The cases whose name, or `file-stem::name`, contains one of `keywords` (any case);
+    all of them when no keyword is given."""
+    if not keywords:
+        return cases
+    wanted = [keyword.lower() for keyword in keywords]
+    return [case for case in cases if any(k in f"{Path(case.file).stem}::{case.name}".lower() for k in wanted)]
 
 
 def run_case(adjudicator: Adjudicator, case: Case) -> CaseResult:
