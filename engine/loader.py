@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from engine.conditions import ConditionParser, TRUE, conjoin, negate
 from engine.diseases import DiseaseDefinition, DiseaseListDefinition
+from engine.enrolment.rules import group_enrolment_issues
 from engine.errors import Issue, PlanError
 from engine.findings import Finding
 from engine.model.library import CircumstanceLibrary, DisabilityGrades, DiseaseList, ExclusionLibrary, FindingsLibrary, Library
@@ -151,6 +152,7 @@ def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan
         if plan is None:
             continue
         rules, plan_issues = compile_plan(plan, library, document.issue)
+        plan_issues += group_enrolment_issues(plan, library, document.issue)
         issues.extend(plan_issues)
         if plan_issues:
             continue

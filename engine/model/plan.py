@@ -254,6 +254,23 @@ class Fixed(Clause):
 Benefit = Annotated[Union[Reimbursement, PerDay, LumpSum, DeathDisability, Fixed], Field(discriminator="pays")]
 
 
+class Participation(Clause):
+    """参保比例 / catalogue §4: at least `share` of the unit's eligible staff must join (those the
+    plan's eligibility admits and `among` selects); all of them where fewer than `all_below` are
+    eligible. Checked by `adjudicator enrol` (engine.enrolment)."""
+
+    share: Rate = Field(description="最低参保比例 / minimum share of the eligible staff, e.g. 0.80")
+    among: Any = Field(default=None, description="whom the share counts, e.g. {gender: female} (eligible women); default: every eligible person")
+    all_below: int | None = Field(default=None, ge=1, description="全员参保 / where fewer than this many are eligible, every one must join")
+
+
+class GroupEnrolment(Strict):
+    """团体参保 / how a workplace union enrols its staff in this plan (catalogue §4)."""
+
+    participation: Participation | None = Field(default=None, description="参保比例 / none: every eligible person may join alone")
+    same_choice: bool = Field(default=True, description="同一申请统一份数（档次）/ everyone in one application takes the same units (or tier)")
+
+
 class Plan(Strict):
     """互助保障方案的一个版本 / One revision of a mutual-aid plan (plans/<plan>/<revision>.yaml)."""
 
@@ -278,7 +295,20 @@ class Plan(Strict):
     waiting_periods: list[WaitingPeriod] = Field(default=[], description="等待期 / waiting periods (refused waiting_period)")
     exclusions: Exclusions = Field(default=Exclusions(), description="除外责任 / exclusion groups and clauses from rules/")
     benefits: list[Benefit] = Field(min_length=1, description="保障责任 / benefits, tried in order")
+    group_enrolment: GroupEnrolment = Field(default=GroupEnrolment(), description="团体参保规则 / group enrolment rules (catalogue §4)")
     notes: str | None = Field(default=None, description="说明 / how ambiguous catalogue text was read")
+
+    def fee_due(self, units: int | None = None, tier: int | None = None, fee_schedule: str | None = None) -> Decimal:
+        """The fee one enrolment owes under this revision: a fixed fee, per unit × units, by tier,
+        or by fee schedule (normal or high-risk occupations) and tier."""
+        fee = self.fee
+        if isinstance(fee, PerUnit):
+            return fee.per_unit * (units or 1)
+        if isinstance(fee, PerTier):
+            return fee.per_tier[(tier or 1) - 1]
+        if isinstance(fee, FeeTable):
+            return fee.per_tier[fee_schedule or "normal"][(tier or 1) - 1]
+        return fee
 
     def covers_event(self, kind: str, cause: str | None) -> bool:
         return any(e == kind if isinstance(e, str) else (e.kind == kind and e.cause == cause) for e in self.events)

@@ -1,0 +1,80 @@
+"""`adjudicator enrol`: decide a union's group application from its staff list (.xlsx or .csv)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from engine.cli.common import PlansOption, RulesOption, app, err, load_adjudicator, out
+
+
+def _date(text: Optional[str], option: str) -> Optional[dt.date]:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        err.print(f"error: {option} takes a date such as 2024-01-01, got {text!r}", markup=False)
+        raise typer.Exit(2)
+
+
+@app.command()
+def enrol(
+    application: Path = typer.Argument(..., help="the union's staff list: .xlsx or .csv with Chinese (or English) headers"),
+    employer: Optional[str] = typer.Option(None, "--employer", help="the unit (单位名称), unless the 申请信息 sheet names it"),
+    office: Optional[str] = typer.Option(None, "--office", help="the mutual-aid office code (办事处), e.g. beijing"),
+    start: Optional[str] = typer.Option(None, "--start", help="first day of the term (保障起始日期), e.g. 2024-01-01"),
+    end: Optional[str] = typer.Option(None, "--end", help="last day of the term; by default from the plan's term length"),
+    plan: Optional[str] = typer.Option(None, "--plan", help="the plan of rows that name none (id or Chinese title)"),
+    units: Optional[int] = typer.Option(None, "--units", help="the units (or tier) everyone in the application takes"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write the whole result as JSON"),
+    plans: Path = PlansOption,
+    rules: Path = RulesOption,
+) -> None:
+    """Check every row of a group application (identity numbers, dates, units; each problem at its
+    sheet, row and column), accept or refuse each person by name, and decide each plan's
+    application on the participation rule its YAML declares, with the fee due. Exit 0 when every
+    plan's application is accepted, 1 when one is refused, 2 when the file cannot be decided."""
+    from engine.enrolment.application import application_info, decide_application
+    from engine.enrolment.staff_list import StaffListError, read_staff_list
+
+    adjudicator = load_adjudicator(plans, rules)
+    given = {"employer": employer, "office": office, "start": _date(start, "--start"), "end": _date(end, "--end"),
+             "plan": plan, "units": units}
+    try:
+        staff = read_staff_list(application)
+        result = decide_application(staff, application_info(staff, given), adjudicator.plans)
+    except StaffListError as error:
+        for issue in error.issues:
+            err.print(f"error: {issue}", markup=False, highlight=False)
+        err.print(f"{len(error.issues)} problem{'s' if len(error.issues) != 1 else ''}: nothing was decided", markup=False)
+        raise typer.Exit(2)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
+    for decided in result.plans:
+        _print_plan(decided)
+    if json_out:
+        json_out.write_text(result.to_json() + "\n", encoding="utf-8")
+    if not result.accepted:
+        raise typer.Exit(1)
+
+
+def _print_plan(decided) -> None:
+    colour = "green" if decided.accepted else "red"
+    choice = f"; {decided.choice} {decided.choice_kind} each" if decided.choice is not None else ""
+    out.print(f"[bold]{decided.plan}[/] {decided.revision} {decided.title} ({decided.start} – {decided.end}): "
+              f"[{colour}]{decided.status}[/] · {decided.participation.text}{choice} · fee due {decided.fee_due:,.2f}")
+    out.print(f"  {decided.message}", markup=False)
+    refused = [person for person in decided.persons if person.status == "refused"]
+    if refused:
+        table = Table(show_edge=False, box=None, pad_edge=False)
+        for column in ("row", "name", "reason", ""):
+            table.add_column(column)
+        for person in refused:
+            table.add_row(f"{person.place.sheet} row {person.place.row}" if person.place.sheet else f"row {person.place.row}",
+                          person.name, person.code, person.message)
+        out.print(table)
