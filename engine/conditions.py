@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any, Callable, Union
 
 from engine.errors import Issue
+from engine.hints import did_you_mean
 from engine.findings import Finding
 from engine.icd import CodeSet, parse_spec
 from engine.procedures import ProcedureSet, parse_procedure
@@ -233,7 +234,7 @@ class ConditionParser:
         keys = [*FIELDS, "all", "any", "not", "circumstance", "diagnosis"]
         if self.classifies_diagnoses:
             keys += self.CRITERIA_KEYS
-        return self._fail(f"unknown field {key!r}; conditions may use: {', '.join(sorted(keys))}", path)
+        return self._fail(f"unknown field {key!r}{did_you_mean(key, keys)}; conditions may use: {', '.join(sorted(keys))}", path)
 
     CRITERIA_KEYS = ["finding", "procedure", "icd10"]
 
@@ -262,7 +263,8 @@ class ConditionParser:
         for key, spec in value.items():
             finding = self.findings.get(key)
             if finding is None:
-                parts.append(self._fail(f"unknown finding {key!r}; rules/findings.yaml defines: {', '.join(sorted(self.findings))}", path + (key,)))
+                parts.append(self._fail(f"unknown finding {key!r}{did_you_mean(key, self.findings)}; "
+                                        f"rules/findings.yaml defines: {', '.join(sorted(self.findings))}", path + (key,)))
                 continue
             parts.append(self._parse_finding_spec(finding, spec, path + (key,)))
         return conjoin(*parts)
@@ -289,7 +291,8 @@ class ConditionParser:
         for index, code in enumerate(codes):
             where = code_path + (index,) if code_path != path else path
             if code not in self._circumstances:
-                self._fail(f"unknown circumstance {code!r}; known: {', '.join(sorted(self._circumstances))}", where)
+                self._fail(f"unknown circumstance {code!r}{did_you_mean(code, self._circumstances)}; "
+                           f"known: {', '.join(sorted(self._circumstances))}", where)
                 continue
             flags.append(Flag(circumstance_flag(code)))
         if not flags:
@@ -369,7 +372,8 @@ class ConditionParser:
                 ops = "between, in, not_in, not, at_least, at_most, less_than, more_than"
                 if self.classifies_diagnoses and name.startswith("f_"):
                     ops += ", stated"
-                parts.append(self._fail(f"unknown operator {operator!r}; expected one of: {ops}", where))
+                parts.append(self._fail(f"unknown operator {operator!r}{did_you_mean(operator, ops.split(', '))}; "
+                                        f"expected one of: {ops}", where))
         return conjoin(*parts) if parts else TRUE
 
     @staticmethod
@@ -385,10 +389,12 @@ class ConditionParser:
             if isinstance(value, Decimal) and value == value.to_integral_value():
                 return int(value)
             raise ValueError(f"{spec.name} is a whole number, got {value!r}")
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            raise ValueError(f"{spec.name} is text, but YAML reads {value} as a number: quote it, \"{value}\"")
         if not isinstance(value, str):
             raise ValueError(f"{spec.name} is text, got {value!r}")
         if spec.kind == "enum" and value not in spec.values:
-            raise ValueError(f"{spec.name} must be one of {', '.join(spec.values)}; got {value!r}")
+            raise ValueError(f"{spec.name} must be one of {', '.join(spec.values)}; got {value!r}{did_you_mean(value, spec.values)}")
         if spec.kind == "text" and not IDENTIFIER.match(value):
             raise ValueError(f"{spec.name} values are lower-case codes like beijing or xizang; got {value!r}, "
                              "which no claim can carry")

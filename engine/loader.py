@@ -8,6 +8,7 @@ file, line, column and field path.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 import types
 import typing
 from pathlib import Path
@@ -19,6 +20,7 @@ from engine.conditions import ConditionParser, TRUE, conjoin, negate
 from engine.diseases import DiseaseDefinition, DiseaseListDefinition
 from engine.enrolment.rules import group_enrolment_issues
 from engine.errors import Issue, PlanError
+from engine.hints import did_you_mean
 from engine.findings import Finding
 from engine.model.library import CircumstanceLibrary, DisabilityGrades, DiseaseList, ExclusionLibrary, FindingsLibrary, Library
 from engine.model.plan import Plan
@@ -128,7 +130,8 @@ def _add_exclusions(document: YamlDocument, model: ExclusionLibrary, library: Ru
     for group, members in model.groups.items():
         for index, clause_id in enumerate(members):
             if clause_id not in library.exclusions:
-                issues.append(document.issue(f"group {group!r} names unknown clause {clause_id!r}", ("groups", group, index)))
+                issues.append(document.issue(f"group {group!r} names unknown clause {clause_id!r}"
+                                             f"{did_you_mean(clause_id, library.exclusions)}", ("groups", group, index)))
         if group in library.groups:
             issues.append(document.issue(f"exclusion group {group!r} is defined twice", ("groups", group)))
         library.groups[group] = list(members)
@@ -186,11 +189,13 @@ def _message(detail: dict, root: type[BaseModel] | None) -> str:
     if kind == "extra_forbidden":
         allowed = _allowed_keys(root, loc[:-1]) if root else []
         hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
-        return f"unknown key {loc[-1]!r}{hint}"
+        return f"unknown key {loc[-1]!r}{did_you_mean(loc[-1], allowed)}{hint}"
     if kind == "missing":
         return "this field is required"
     message = detail["msg"].removeprefix("Value error, ")
     given = detail.get("input")
+    if kind == "string_type" and isinstance(given, (int, Decimal)) and not isinstance(given, bool):
+        return f"YAML reads {given} as a number, and this is text: quote it, \"{given}\""
     if kind != "value_error" and not isinstance(given, (dict, list)) and given is not None:
         message += f" (got {given})"
     return message

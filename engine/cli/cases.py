@@ -26,6 +26,7 @@ def run_tests(
 ) -> None:
     """Run YAML test cases; print expected vs actual with the decision tree on failure."""
     from engine.errors import PlanError
+    from engine.hints import with_hints
     from engine.testcases import load_cases, run_case, selected
 
     adjudicator = load_adjudicator(plans, rules)
@@ -35,7 +36,7 @@ def run_tests(
         try:
             cases = load_cases(path)
         except PlanError as error:
-            for issue in error.issues:
+            for issue in with_hints(error.issues):
                 err.print(f"error: {issue}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1)
         for case in selected(cases, keyword):

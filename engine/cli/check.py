@@ -14,7 +14,9 @@ def check(plans: Path = PlansOption, rules: Path = RulesOption) -> None:
     """Validate every plan and rule file, then look for what would run but be wrong: codes that
     are not ICD-10, definitions that can never be met or never be paid, benefits that could pay
     one diagnosis twice. Every issue with file:line:column and field. Exits 1 on any error."""
+    from engine.hints import with_hints
     from engine.static_checks import static_issues
+    from engine.text_checks import text_issues
 
     adjudicator = load_adjudicator(plans, rules)
     table = Table(title="plans", show_lines=False)
@@ -30,6 +32,8 @@ def check(plans: Path = PlansOption, rules: Path = RulesOption) -> None:
     out.print(f"rules: {len(library.exclusions)} exclusion clauses in {len(library.groups)} groups, "
               f"{len(library.circumstances)} circumstance codes, {len(library.findings)} findings; disease lists: {lists}.")
     errors, warnings = static_issues(rules, plans, list(adjudicator.plans), library)
+    errors = with_hints(errors)
+    warnings = with_hints(warnings + text_issues([rules, plans]))
     for issue in warnings:
         err.print(f"warning: {issue}", markup=False, highlight=False)
     for issue in errors:

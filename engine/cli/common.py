@@ -13,6 +13,7 @@ from rich.console import Console
 
 from engine.api import Adjudicator
 from engine.errors import PlanError, RuleEvaluationError
+from engine.hints import with_hints
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Benefit adjudicator for workers' mutual-aid plans (职工互助保障).")
 out = Console()
@@ -33,7 +34,7 @@ def load_adjudicator(plans: Path, rules: Path, evaluator: str = "durable") -> Ad
     try:
         adjudicator = Adjudicator.load(plans, rules, evaluator)
     except PlanError as error:
-        for issue in error.issues:
+        for issue in with_hints(error.issues):
             err.print(f"error: {issue}", markup=False, highlight=False)
         raise typer.Exit(1)
     except RuleEvaluationError as error:

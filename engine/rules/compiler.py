@@ -33,6 +33,7 @@ from engine.diseases import DiseaseDefinition, DiseaseListDefinition
 from engine.errors import Issue
 from engine.evidence import FALSE
 from engine.findings import Finding
+from engine.hints import did_you_mean
 from engine.icd import CodeIndex, CodeSet
 from engine.model.library import DisabilityGrades
 from engine.model.plan import DeathDisability, FeeTable, LumpSum, PerDay, PerTier, PerUnit, Plan, Reimbursement
@@ -235,7 +236,8 @@ def _disease_rules(plan: Plan, library: RuleLibrary, report, issues: list[Issue]
         selected = library.disease_lists.get(benefit.diseases.list)
         if selected is None:
             known = ", ".join(sorted(library.disease_lists)) or "none"
-            issues.append(report(f"unknown disease list {benefit.diseases.list!r}; rules/diseases defines: {known}", where + ("list",)))
+            issues.append(report(f"unknown disease list {benefit.diseases.list!r}{did_you_mean(benefit.diseases.list, library.disease_lists)}; "
+                                 f"rules/diseases defines: {known}", where + ("list",)))
             continue
         if benefit.diseases.kind is not None and not selected.select(benefit.diseases.kind):
             kinds = ", ".join(sorted({e.kind for e in selected.entries if e.kind})) or "none"
@@ -245,7 +247,8 @@ def _disease_rules(plan: Plan, library: RuleLibrary, report, issues: list[Issue]
         for y_index, other in enumerate(benefit.yields_to):
             if other not in lump_sums or other == benefit_id:
                 choices = ", ".join(b for b in lump_sums if b != benefit_id) or "none"
-                issues.append(report(f"yields_to names {other!r}, which is not another lump-sum benefit of this plan; "
+                issues.append(report(f"yields_to names {other!r}, which is not another lump-sum benefit of this plan"
+                                     f"{did_you_mean(other, [b for b in lump_sums if b != benefit_id])}; "
                                      f"choose from: {choices}", ("benefits", index, "yields_to", y_index)))
     rules = []
     for list_id in lists:
@@ -335,7 +338,8 @@ def _exclusion_clauses(selection, library: RuleLibrary, report, issues: list[Iss
     seen: set[str] = set()
     for index, group in enumerate(selection.groups):
         if group not in library.groups:
-            issues.append(report(f"unknown exclusion group {group!r}; known: {', '.join(sorted(library.groups))}", where + ("groups", index)))
+            issues.append(report(f"unknown exclusion group {group!r}{did_you_mean(group, library.groups)}; "
+                                 f"known: {', '.join(sorted(library.groups))}", where + ("groups", index)))
             continue
         for clause_id in library.groups[group]:
             if clause_id not in seen:
@@ -343,7 +347,8 @@ def _exclusion_clauses(selection, library: RuleLibrary, report, issues: list[Iss
                 yield clause_id, group
     for index, clause_id in enumerate(selection.clauses):
         if clause_id not in library.exclusions:
-            issues.append(report(f"unknown exclusion clause {clause_id!r}; known: {', '.join(sorted(library.exclusions))}", where + ("clauses", index)))
+            issues.append(report(f"unknown exclusion clause {clause_id!r}{did_you_mean(clause_id, library.exclusions)}; "
+                                 f"known: {', '.join(sorted(library.exclusions))}", where + ("clauses", index)))
             continue
         if clause_id not in seen:
             seen.add(clause_id)
