@@ -106,19 +106,19 @@ def _case(claim_id: str, claims: list[dict], expected: dict, outcome, corpus: st
             item["expect"] = expected
         items.append(item)
     case["claims"] = items
-    return NewCase(claim_id, name, _with_dates(case))
+    return NewCase(claim_id, name, with_dates(case))
 
 
 def _yuan(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
-def _with_dates(value: Any) -> Any:
+def with_dates(value: Any) -> Any:
     """JSON's date strings as dates, so the case reads like the hand-written ones."""
     if isinstance(value, dict):
-        return {key: _with_dates(item) for key, item in value.items()}
+        return {key: with_dates(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_with_dates(item) for item in value]
+        return [with_dates(item) for item in value]
     if isinstance(value, str) and _DATE.match(value):
         try:
             return dt.date.fromisoformat(value)
@@ -135,7 +135,7 @@ def case_text(case: dict, indent: int) -> str:
     pad = " " * (indent + 2)
     lines = [f"{' ' * indent}- name: {scalar(case['name'])}", f"{pad}description: |"]
     lines += [f"{pad}  {line}" for line in textwrap.wrap(case["description"], WIDTH - indent - 6)]
-    for key in ("member", "enrolments"):
+    for key in ("member", "enrolments", "overrides"):
         if key in case:
             lines += _field(key, case[key], indent + 2)
     lines.append(f"{pad}claims:")

@@ -1,0 +1,181 @@
+"""The workbench in-process: open shells, token-guarded fragments and roles, what the plan
+pages say (and the YAML lines they link to), disease search, the simulator's amounts
+(hand-computed from the catalogue), what-ifs and saved test cases."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from fastapi.testclient import TestClient
+
+from engine.testcases import load_cases, run_case
+from workbench_app import ROOT, bearer, make_app
+
+HOSPITAL_FORM = {  # the README's claim: (7,000.00 − 1,000.00 deductible) × 40% = 2,400.00
+    "claim_id": "c-1",
+    "member.member_id": "m-1", "member.gender": "female", "member.birth_date": "1985-04-02", "member.office": "zunyi",
+    "member.medical_insurance": "urban_rural_resident", "member.employment": "standard",
+    "enrolments.r1.enrolment_id": "e-1", "enrolments.r1.plan": "inpatient-medical", "enrolments.r1.units": "2",
+    "enrolments.r1.fee_paid": "120.00", "enrolments.r1.start": "2024-01-01", "enrolments.r1.end": "2024-12-31",
+    "enrolments.r2.enrolment_id": "", "enrolments.r2.plan": "",  # a blank row is left out
+    "event.kind": "hospital_stay", "event.admission": "2024-06-01", "event.discharge": "2024-06-09", "event.cause": "disease",
+    "event.designated": "true", "event.total": "20000.00", "event.fund_paid": "12000.00", "event.self_pay_in_scope": "7000.00",
+    "event.self_pay_out_of_scope": "1000.00", "event.diagnoses.d1.code": "J18.9",
+}
+# Catalogue §1.3 severe #2: I21.0 with LVEF 45.0 (< 50) is severe: 10,000 × 2 units = 20,000.00.
+DIAGNOSIS_FORM = {
+    **{k: v for k, v in HOSPITAL_FORM.items() if k.startswith(("member.", "claim_id"))},
+    "member.gender": "male", "member.office": "beijing", "member.medical_insurance": "urban_employee",
+    "enrolments.r1.enrolment_id": "ci", "enrolments.r1.plan": "critical-illness", "enrolments.r1.units": "2",
+    "enrolments.r1.fee_paid": "160.00", "enrolments.r1.start": "2024-01-01", "enrolments.r1.end": "2024-12-31",
+    "event.kind": "diagnosis", "event.diagnosis_date": "2024-06-01", "event.cause": "disease",
+    "event.diagnoses.d1.code": "I21.0", "event.diagnoses.d1.findings.f1.key": "troponin_multiple",
+    "event.diagnoses.d1.findings.f1.value": "10.00", "event.diagnoses.d1.findings.f2.key": "lvef",
+    "event.diagnoses.d1.findings.f2.value": "45.0",
+}
+# What-if: the resident band's first rate 0.40 → 0.50: (7,000.00 − 1,000.00) × 50% = 3,000.00.
+RATE_OVERRIDE = {"overrides.o1.plan": "inpatient-medical", "overrides.o1.path": "benefits.inpatient-reimbursement.schedules.1.bands.0.rate",
+                 "overrides.o1.value": "0.50"}
+
+
+@pytest.fixture(scope="module")
+def client(adjudicator):
+    return TestClient(make_app(adjudicator))
+
+
+def totals(html: str) -> list[str]:
+    return re.findall(r'class="decision"[^>]*data-total="([^"]+)"', html)
+
+
+def test_shells_and_static_files_are_open_and_hold_no_data(client):
+    for path in ("/", "/plans", "/plans/inpatient-medical/2024", "/diseases", "/simulator", "/cases", "/diffs", "/claims", "/members"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "hx-get=\"/ui/" in response.text
+        assert "职工住院医疗互助保障" not in response.text  # the data comes from the guarded fragment
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+    htmx = client.get("/ui/static/vendor/htmx-2.0.11.min.js")
+    assert htmx.status_code == 200 and htmx.headers["content-type"].startswith("text/javascript")
+    assert "Zero-Clause BSD" in client.get("/ui/static/vendor/htmx-LICENSE.txt").text
+    assert client.get("/ui/static/../access.py").status_code == 404
+
+
+def test_fragments_need_a_token_and_the_role(client):
+    assert client.get("/ui/plans").status_code == 401
+    assert client.get("/ui/plans", headers={"Authorization": "Bearer not-a-known-token-123"}).status_code == 401
+    refused = client.get("/ui/plans", headers=bearer("simulate"))
+    assert refused.status_code == 403 and refused.json()["required_role"] == "read"
+    assert client.get("/ui/plans", headers=bearer("read")).status_code == 200
+    assert client.get("/ui/simulator", headers=bearer("read")).status_code == 403
+    assert client.post("/ui/simulator/run", data=HOSPITAL_FORM, headers=bearer("read")).status_code == 403
+    assert client.post("/ui/simulator/run", data=HOSPITAL_FORM).status_code == 401
+    assert client.get("/ui/simulator", headers=bearer("simulate")).status_code == 200
+    whoami = client.get("/ui/whoami", headers=bearer("all"))
+    assert 'data-roles="adjudicate,admin,read,simulate"' in whoami.text
+
+
+def _line_of(path: str, text: str, after: str | None = None) -> int:
+    lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and text in line) + 1
+
+
+def test_a_plan_reads_in_chinese_with_every_item_linked_to_its_line(client):
+    html = client.get("/ui/plans/inpatient-medical/2024", headers=bearer("read")).text
+    cap_line = _line_of("plans/inpatient-medical/2024.yaml", "cap_per_term")
+    assert f'plans/inpatient-medical/2024.yaml:{cap_line}</a>' in html
+    assert "每份 ¥15,000.00" in html
+    assert "¥10,000.00 以内按 40%，超过 ¥10,000.00 部分按 50%" in html
+    assert "每保障期免赔额 ¥1,000.00" in html
+    assert "参保时年龄在 16 至 65 之间（含两端）" in html
+    # The group's clauses with their text, linked to their own lines in rules/exclusions.yaml.
+    hiv_line = _line_of("rules/exclusions.yaml", "id: hiv")
+    assert "感染艾滋病病毒或患艾滋病" in html and f"rules/exclusions.yaml:{hiv_line}</a>" in html
+    assert "出险情形为“经输血感染艾滋病病毒”或“因职业关系感染艾滋病病毒”" in html
+    items = html.count('<div class="item"')
+    linked = len(re.findall(r'<div class="item"[^>]*>\s*<div class="item-head">.*?<a class="src"', html, re.S))
+    assert items and items == linked
+
+
+def test_the_timeline_and_two_revisions_side_by_side(client):
+    html = client.get("/ui/plans", headers=bearer("read")).text
+    years = dict(re.findall(r'<span class="tl-year" style="left: ([\d.]+)%">(\d{4})</span>', html))
+    bar_2025 = re.search(r'class="tl-bar open" style="left: ([\d.]+)%[^"]*"\s*href="/plans/inpatient-medical/2025"', html)
+    assert bar_2025 and {year: left for left, year in years.items()}["2025"] == bar_2025.group(1)
+    compare = client.get("/ui/compare/inpatient-medical?a=2024&b=2025", headers=bearer("read")).text
+    row = re.search(r'<tr class="changed"><th>保障责任 › 住院医疗费用补助 › 保障期内限额</th>(.*?)</tr>', compare, re.S)
+    assert row and "每份 ¥15,000.00" in row.group(1) and "每份 ¥20,000.00" in row.group(1)
+    assert "超过 ¥30,000.00 部分按 70%" in compare
+    assert '<tr class="same">' not in compare
+    assert '<tr class="same">' in client.get("/ui/compare/inpatient-medical?a=2024&b=2025&all=true", headers=bearer("read")).text
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("I21.0", {"critical-illness-severe/ami-severe", "critical-illness-severe/cabg", "critical-illness-mild/ami-mild",
+               "critical-illness-mild/pci", "critical-illness-mild/minimally-invasive-cabg"}),
+    ("心肌梗死", {"critical-illness-severe/ami-severe", "critical-illness-mild/ami-mild"}),
+    ("C53", {"critical-illness-severe/malignant-tumour-severe", "critical-illness-mild/malignant-tumour-mild",
+             "female-special-disease/cervical-cancer"}),
+])
+def test_disease_search_by_code_and_name(client, query, expected):
+    html = client.get("/ui/diseases", params={"q": query}, headers=bearer("read")).text
+    assert set(re.findall(r'data-entry="([^"]+)"', html)) == expected
+
+
+def test_disease_search_by_number_and_criteria_in_plain_language(client):
+    html = client.get("/ui/diseases", params={"q": "#2", "list": "critical-illness-severe"}, headers=bearer("read")).text
+    assert re.findall(r'data-entry="([^"]+)"', html) == ["critical-illness-severe/ami-severe"]
+    assert "肌钙蛋白升高倍数（参考值上限的倍数）不低于 15" in html and "左室射血分数（%）低于 50" in html
+    every = client.get("/ui/diseases", headers=bearer("read")).text
+    assert len(re.findall(r'data-entry=', every)) == 35 + 25 + 12 + 13
+
+
+def test_source_shows_only_files_of_the_plan_set(client):
+    html = client.get("/ui/source", params={"file": "plans/inpatient-medical/2024.yaml", "line": 12}, headers=bearer("read")).text
+    assert '<tr id="L12" class="focus">' in html and "events: [hospital_stay]" in html
+    for name in ("../pyproject.toml", "/etc/passwd", "plans/../pyproject.toml", "rules/../../etc/passwd"):
+        assert client.get("/ui/source", params={"file": name}, headers=bearer("read")).status_code == 404
+
+
+def test_simulator_hospital_stay_and_diagnosis_amounts(client):
+    assert totals(client.post("/ui/simulator/run", data=HOSPITAL_FORM, headers=bearer("simulate")).text) == ["2400.00"]
+    html = client.post("/ui/simulator/run", data=DIAGNOSIS_FORM, headers=bearer("simulate")).text
+    assert totals(html) == ["20000.00"] and "较重急性心肌梗死" in html
+
+
+def test_simulator_what_if_shows_both_decisions(client):
+    html = client.post("/ui/simulator/run", data={**HOSPITAL_FORM, **RATE_OVERRIDE}, headers=bearer("simulate")).text
+    assert totals(html) == ["2400.00", "3000.00"]
+    assert 'id="what-if-total">¥3,000.00' in html and "+¥600.00" in html
+
+
+def test_simulator_json_box_and_claim_errors_with_json_paths(client):
+    claim_json = client.post("/ui/simulator/json", data=HOSPITAL_FORM, headers=bearer("simulate")).text
+    text = re.search(r"<textarea[^>]*>(.*)</textarea>", claim_json, re.S).group(1)
+    import html as html_module
+
+    assert totals(client.post("/ui/simulator/run", data={"claim_json": html_module.unescape(text)}, headers=bearer("simulate")).text) == ["2400.00"]
+    bad = client.post("/ui/simulator/run", data={**HOSPITAL_FORM, "enrolments.r1.units": "5"}, headers=bearer("simulate")).text
+    assert "$.enrolments[0].units" in bad and "1 to 3 units" in bad
+    assert "not valid JSON" in client.post("/ui/simulator/run", data={"claim_json": "{"}, headers=bearer("simulate")).text
+    deep = "[" * 40 + "]" * 40
+    assert "deeper than" in client.post("/ui/simulator/run", data={"claim_json": deep}, headers=bearer("simulate")).text
+
+
+def test_a_saved_case_runs_and_passes(client, adjudicator, tmp_path):
+    response = client.post("/ui/simulator/case", data={**HOSPITAL_FORM, **RATE_OVERRIDE, "case_name": "resident band at 50%"},
+                           headers=bearer("simulate"))
+    import html as html_module
+
+    text = html_module.unescape(re.search(r'<pre class="yaml" id="case-yaml">(.*)</pre>', response.text, re.S).group(1))
+    assert 'total: "3000.00"' in text and "overrides:" in text and 'data-download="resident-band-at-50.yaml"' in response.text
+    path = tmp_path / "saved.yaml"
+    path.write_text(text, encoding="utf-8")
+    [case] = load_cases(path)
+    assert case.name == "resident band at 50%" and case.overrides
+    assert run_case(adjudicator, case).passed
