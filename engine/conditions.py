@@ -190,12 +190,14 @@ class ConditionParser:
         code_sets: dict[str, CodeSet],
         findings: dict[str, Finding] | None = None,
         procedure_sets: dict[str, ProcedureSet] | None = None,
+        offices: set[str] | None = None,
     ):
         self._report = report
         self._circumstances = known_circumstances
         self.code_sets = code_sets  # filled as lists are met; flag name -> CodeSet
         self.findings = findings  # given only where diagnoses are classified (disease criteria)
         self.procedure_sets = procedure_sets if procedure_sets is not None else {}
+        self.offices = offices  # rules/offices.yaml, when the library has one
         self.issues: list[Issue] = []
 
     @property
@@ -325,7 +327,14 @@ class ConditionParser:
 
     def _parse_field(self, name: str, value: Any, path: tuple) -> Condition:
         spec = FIELDS[name]
-        return self._parse_comparisons(name, value, path, lambda v: self._encode_field(spec, v), spec.kind == "int", spec.kind)
+        return self._parse_comparisons(name, value, path, lambda v: self._known(spec, self._encode_field(spec, v)),
+                                       spec.kind == "int", spec.kind)
+
+    def _known(self, spec, value: Scalar) -> Scalar:
+        if spec.name == "office" and self.offices is not None and value not in self.offices:
+            raise ValueError(f"unknown office {value!r}{did_you_mean(value, self.offices)}; "
+                             f"rules/offices.yaml lists: {', '.join(sorted(self.offices))}")
+        return value
 
     def _parse_comparisons(self, name: str, value: Any, path: tuple, encode: Callable[[Any], Scalar],
                            ordered: bool, kind: str) -> Condition:

@@ -22,7 +22,8 @@ from engine.enrolment.rules import group_enrolment_issues
 from engine.errors import Issue, PlanError
 from engine.hints import did_you_mean
 from engine.findings import Finding
-from engine.model.library import CircumstanceLibrary, DisabilityGrades, DiseaseList, ExclusionLibrary, FindingsLibrary, Library
+from engine.model.library import (CircumstanceLibrary, DisabilityGrades, DiseaseList, ExclusionLibrary, FindingsLibrary, Library,
+                                  OfficeLibrary)
 from engine.model.plan import Plan
 from engine.rules.compiler import CompiledPlan, ExclusionDefinition, RuleLibrary, compile_plan
 from engine.yamlsource import YamlDocument, read_yaml
@@ -71,6 +72,12 @@ def read_library(rules_dir: Path) -> tuple[RuleLibrary, list[Issue]]:
                 if entry.code in library.circumstances:
                     issues.append(document.issue(f"circumstance {entry.code!r} is defined twice", ("codes", index, "code")))
                 library.circumstances[entry.code] = entry.title
+    for document, model in parsed:
+        if isinstance(model, OfficeLibrary):
+            for index, office in enumerate(model.offices):
+                if office.code in library.offices:
+                    issues.append(document.issue(f"office {office.code!r} is defined twice", ("offices", index, "code")))
+                library.offices[office.code] = office.title
     for document, model in parsed:
         if isinstance(model, FindingsLibrary):
             for index, definition in enumerate(model.findings):

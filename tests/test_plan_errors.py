@@ -124,7 +124,11 @@ def test_no_and_yes_stay_strings():
 
 def test_no_stays_a_string_in_a_compiled_condition(tmp_path, library):
     """`NO` reaches the condition parser as the text 'NO' (not false), which then refuses it
-    as an office code no claim can carry; lower-case `no` compiles as the string it is."""
+    as an office code no claim can carry; lower-case `no` compiles as the string it is (here an
+    office of the library, as rules/offices.yaml could list one)."""
+    from dataclasses import replace
+
+    library = replace(library, offices={**library.offices, "no": "挪威办事处"})
     text = (BROKEN / "baseline.yaml").read_text(encoding="utf-8")
     plans_dir = tmp_path / "plans"
     plans_dir.mkdir()

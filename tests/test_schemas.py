@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.schemas import SCHEMAS, write_schemas
+from engine.schemas import write_schemas
 from engine.yamlsource import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +44,11 @@ def validator_for(path: Path) -> jsonschema.Draft202012Validator:
 
 
 def test_the_schemas_on_disk_are_up_to_date(tmp_path):
-    for written in write_schemas(tmp_path):
-        assert written.read_text(encoding="utf-8") == (ROOT / "schemas" / written.name).read_text(encoding="utf-8"), \
-            f"schemas/{written.name} is stale: run `adjudicator schema`"
-    assert set(SCHEMAS) == {"plan", "library", "claim", "decision", "cases"}
+    written = write_schemas(tmp_path, ROOT / "rules", ROOT / "plans")
+    for path in written:
+        assert path.read_text(encoding="utf-8") == (ROOT / "schemas" / path.name).read_text(encoding="utf-8"), \
+            f"schemas/{path.name} is stale: run `adjudicator schema`"
+    assert {path.name for path in written} == {f"{name}.schema.json" for name in ("plan", "library", "claim", "decision", "cases")}
 
 
 @pytest.mark.parametrize("path", SHIPPED + BROKEN, ids=lambda p: str(p.relative_to(ROOT)))
@@ -63,11 +64,13 @@ def test_every_shipped_yaml_file_is_valid_against_its_schema(path):
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
 
 
-# Broken plans whose defect a schema can see; the others need the loader: dates that do not
-# exist, cross-field rules, references into rules/, conditions (free-form in the schema), tags and
-# merge keys the YAML reader refuses, and three-decimal numbers (JSON Schema's multipleOf is
-# float-inexact in editors, so money numbers are checked by the loader; money strings by both).
-SCHEMA_SEES = {"unknown-key", "unknown-key-nested", "wrong-type", "rate-above-one"}
+# Broken plans whose defect a schema can see, now that conditions are typed and the names of
+# rules/ are enums; the others need the loader: dates that do not exist, cross-field rules,
+# ICD-10 ranges, tags and merge keys the YAML reader refuses, and three-decimal numbers (JSON
+# Schema's multipleOf is float-inexact in editors, so money numbers are checked by the loader;
+# money strings by both).
+SCHEMA_SEES = {"unknown-key", "unknown-key-nested", "wrong-type", "rate-above-one", "yes-is-not-true",
+               "unknown-exclusion-group", "unknown-exclusion-clause", "unknown-condition-field", "unknown-circumstance"}
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMA_SEES))
@@ -75,6 +78,57 @@ def test_the_schema_rejects_what_the_loader_rejects(name):
     path = ROOT / "fixtures" / "broken" / f"{name}.yaml"
     document, _ = read_yaml(path)
     assert list(validator_for(path).iter_errors(as_editor_sees_it(document.data))), f"{name} passes the schema"
+
+
+def edited(path: Path, old: str, new: str):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    from engine.yamlsource import parse_yaml
+
+    document, issues = parse_yaml(text.replace(old, new, 1), str(path))
+    assert issues == []
+    return as_editor_sees_it(document.data)
+
+
+@pytest.mark.parametrize("file, old, new", [
+    ("plans/critical-illness/2024.yaml", "{list: critical-illness-mild}", "{list: critical-illness-mid}"),
+    ("plans/critical-illness/2024.yaml", "when: {office: xizang}", "when: {office: xizng}"),
+    ("plans/inpatient-medical/2024.yaml", "require: {age: {between: [16, 65]}}", "require: {age: {between: [16]}}"),
+    ("plans/inpatient-medical/2024.yaml", "require: {designated: true}", "require: {designated: 1}"),
+    ("plans/inpatient-medical/2024.yaml", "require: {employment: {not: retired}}", "require: {employment: {not: retird}}"),
+    ("plans/inpatient-medical/2024.yaml", "require: {employment: {not: retired}}", "require: {employment: {at_least: retired}}"),
+    ("rules/diseases/critical-illness-severe.yaml", "finding: {troponin_multiple: {at_least: 15}}", "finding: {troponin: {at_least: 15}}"),
+    ("rules/diseases/critical-illness-severe.yaml", "finding: {troponin_multiple: {at_least: 15}}", "finding: {troponin_multiple: {atleast: 15}}"),
+    ("rules/exclusions.yaml", "when: {circumstance: suicide}", "when: {circumstance: suicid}"),
+    ("fixtures/cases/inpatient-medical-basics.yaml", "plan: inpatient-medical, units: 2", "plan: inpatient-medicl, units: 2"),
+], ids=["disease-list", "office-in-a-condition", "between-needs-two", "boolean-field", "enum-value", "ordered-operator-on-an-enum",
+        "finding-name", "finding-operator", "circumstance-in-a-clause", "plan-of-an-enrolment"])
+def test_the_schema_rejects_a_misspelt_name_or_a_malformed_condition(file, old, new):
+    path = ROOT / file
+    assert not list(validator_for(path).iter_errors(edited(path, old, old)))
+    assert list(validator_for(path).iter_errors(edited(path, old, new))), f"{new!r} passes the schema"
+
+
+def test_conditions_are_typed_and_every_property_is_described_in_both_languages():
+    from engine.schema_text import is_bilingual
+    from engine.schemas import CONDITION_PROPERTIES
+
+    for name in ("plan", "library", "cases", "claim"):
+        schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        objects = dict(schema.get("$defs", {}), **{"(file)": schema})
+        undescribed, free = [], []
+        for object_name, definition in objects.items():
+            for key, prop in (definition.get("properties") or {}).items():
+                if not is_bilingual(prop.get("description", "")):
+                    undescribed.append(f"{object_name}.{key}")
+                if key in CONDITION_PROPERTIES | {"criteria"} and "$ref" not in prop and object_name not in ("Condition", "Criteria"):
+                    free.append(f"{object_name}.{key}")
+        assert not undescribed, f"{name}: add Chinese / English descriptions (engine/schema_text.py) for {undescribed}"
+        assert not free, f"{name}: conditions left free-form: {free}"
+    plan = json.loads((ROOT / "schemas" / "plan.schema.json").read_text(encoding="utf-8"))
+    assert len([key for d in plan["$defs"].values() for key in d.get("properties", {})]) + len(plan["properties"]) > 100
+    assert "hiv" in plan["$defs"]["Exclusions"]["properties"]["clauses"]["items"]["enum"]
+    assert set(plan["$defs"]["Condition"]["properties"]) >= {"age", "office", "circumstance", "diagnosis", "all", "any", "not"}
 
 
 def test_money_in_the_schema_has_at_most_two_decimals_and_is_never_negative():

@@ -33,7 +33,7 @@ def check(plans: Path = PlansOption, rules: Path = RulesOption) -> None:
               f"{len(library.circumstances)} circumstance codes, {len(library.findings)} findings; disease lists: {lists}.")
     errors, warnings = static_issues(rules, plans, list(adjudicator.plans), library)
     errors = with_hints(errors)
-    warnings = with_hints(warnings + text_issues([rules, plans]))
+    warnings = with_hints(warnings + text_issues([rules, plans])) + _stale_schemas(plans, rules)
     for issue in warnings:
         err.print(f"warning: {issue}", markup=False, highlight=False)
     for issue in errors:
@@ -41,3 +41,20 @@ def check(plans: Path = PlansOption, rules: Path = RulesOption) -> None:
     if errors:
         raise typer.Exit(1)
     out.print(f"No errors; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}.")
+
+
+def _stale_schemas(plans: Path, rules: Path) -> list:
+    """A warning when the editor schemas beside plans/ no longer know the names of rules/."""
+    from engine.errors import Issue
+    from engine.schemas import stale_schemas
+
+    import os
+
+    folder = Path(os.path.relpath(plans.resolve().parent / "schemas"))
+    if not folder.is_dir():
+        return []
+    stale = stale_schemas(folder, rules, plans)
+    if not stale:
+        return []
+    return [Issue(f"{', '.join(stale)} no longer match rules/ and plans/: editors offer old names; "
+                  f"run `adjudicator schema --out {folder}`", file=str(folder))]

@@ -24,6 +24,19 @@ class CircumstanceLibrary(Strict):
     codes: list[CircumstanceCode]
 
 
+class Office(Strict):
+    code: Identifier
+    title: str = Field(description="中文名称")
+
+
+class OfficeLibrary(Strict):
+    """The mutual-aid offices (办事处) that serve members; plans' `office` conditions name these."""
+
+    kind: Literal["offices"]
+    title: str
+    offices: list[Office] = Field(min_length=1)
+
+
 class ExclusionClause(Strict):
     id: Identifier
     title: str = Field(description="中文条款")
@@ -121,6 +134,6 @@ class DisabilityGrades(Strict):
 
 
 Library = Annotated[
-    Union[CircumstanceLibrary, ExclusionLibrary, FindingsLibrary, DiseaseList, DisabilityGrades],
+    Union[CircumstanceLibrary, ExclusionLibrary, FindingsLibrary, DiseaseList, DisabilityGrades, OfficeLibrary],
     Field(discriminator="kind"),
 ]

@@ -73,6 +73,7 @@ class RuleLibrary:
     """What `rules/` provides to plans: circumstance codes, exclusion clauses and groups."""
 
     circumstances: dict[str, str] = field(default_factory=dict)
+    offices: dict[str, str] = field(default_factory=dict)  # code -> title (rules/offices.yaml)
     exclusions: dict[str, ExclusionDefinition] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     code_sets: dict[str, CodeSet] = field(default_factory=dict)
@@ -159,7 +160,7 @@ def compile_plan(
     report: Callable[[str, tuple], Issue],
 ) -> tuple[list[CompiledRule], list[Issue]]:
     """Parse every condition of `plan`, reporting each issue at its YAML path, and emit its rules."""
-    parser = ConditionParser(report, set(library.circumstances), library.code_sets)
+    parser = ConditionParser(report, set(library.circumstances), library.code_sets, offices=set(library.offices) or None)
     issues: list[Issue] = []
     rules: list[CompiledRule] = []
 
