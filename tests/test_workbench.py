@@ -179,3 +179,25 @@ def test_a_saved_case_runs_and_passes(client, adjudicator, tmp_path):
     [case] = load_cases(path)
     assert case.name == "resident band at 50%" and case.overrides
     assert run_case(adjudicator, case).passed
+
+
+def test_cases_run_a_file_of_the_folder(client):
+    page = client.get("/ui/cases", headers=bearer("simulate")).text
+    assert "what-if.yaml" in page and "inpatient-medical-basics.yaml" in page
+    html = client.post("/ui/cases/run", data={"file": "what-if.yaml"}, headers=bearer("simulate")).text
+    assert re.search(r'data-passed="(\d+)" data-failed="0"', html).group(1) == str(len(load_cases(ROOT / "fixtures/cases/what-if.yaml")))
+    assert client.post("/ui/cases/run", data={"file": "../../pyproject.toml"}, headers=bearer("simulate")).status_code == 404
+    assert client.post("/ui/cases/run", data={"file": "what-if.yaml"}, headers=bearer("read")).status_code == 403
+
+
+def test_an_uploaded_failing_case_shows_expected_and_actual(client):
+    text = (ROOT / "fixtures/cases/what-if.yaml").read_text(encoding="utf-8").replace('total: "20000.00"', 'total: "21000.00"', 1)
+    html = client.post("/ui/cases/upload", files={"case_file": ("mine.yaml", text.encode())}, headers=bearer("simulate")).text
+    assert re.search(r'data-failed="(\d+)"', html).group(1) == "1"
+    failing = re.search(r'<tr class="fail" data-case="a higher inpatient cap pays more of a large stay".*?</tr>', html, re.S).group(0)
+    assert "total: expected 21000.00, got 20000.00" in failing
+    expected, actual = re.findall(r'<pre class="yaml">(.*?)</pre>', failing, re.S)[:2]
+    assert "total: &#39;21000.00&#39;" in expected and "total: &#39;20000.00&#39;" in actual
+    assert 'data-total="20000.00"' in failing  # the decision, in the officer's view
+    broken = client.post("/ui/cases/upload", files={"case_file": ("x.yaml", b"cases: [")}, headers=bearer("simulate")).text
+    assert "x.yaml:2:1: invalid YAML" in broken

@@ -8,10 +8,10 @@ service's bearer token (`engine.workbench.access`).
 
 from fastapi import APIRouter
 
-from engine.workbench.routers import pages, plans, simulator
+from engine.workbench.routers import cases, pages, plans, simulator
 
 router = APIRouter()
-for _area in (pages, plans, simulator):
+for _area in (pages, plans, simulator, cases):
     router.include_router(_area.router)
 
 __all__ = ["router"]
