@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine import lump_sum
+from engine.events import events_key, events_of_claim, find_duplicate, records_events
 from engine.ledger import Change, History, Scratch
 from engine.model.claim import Claim
 from engine.model.decision import (
@@ -56,23 +57,37 @@ def decide(
     fired: list[Firing],
     skipped: list[SkippedEnrolment],
     history: History,
+    person: str | None = None,
 ) -> tuple[Decision, list[Change]]:
+    """The decision for `claim` on `history`, for `person` (the member's identity, resolved by
+    `engine.identity`; by default the claim's own aliases). A claim repeating an event recorded
+    for the person is held as a suspected duplicate and nothing else is decided."""
+    person = person or default_person(claim)
     scratch = Scratch(history)
+    scratch.value(events_key(person))  # the events compared below: checked when recorded
+    duplicate = find_duplicate(claim, person, scratch)
+    if duplicate is not None:
+        decision = Decision(claim_id=claim.claim_id, member_id=claim.member.member_id, status="suspected_duplicate",
+                            total=ZERO, enrolments=[], skipped=skipped, suspected_duplicate=duplicate)
+        return decision, scratch.reads()
     totals = ClaimTotals()  # targets come in adjudication order (catalogue §2), for the indemnity rule
     enrolment_decisions = []
     for target, firing in zip(targets, fired):
-        decision = _decide_enrolment(claim, target, firing, scratch, totals)
+        decision = _decide_enrolment(claim, target, firing, scratch, totals, person)
         enrolment_decisions.append(decision)
         paid = sum((line.amount for line in decision.lines if line.benefit in target.plan.medical_benefits), ZERO)
         if paid:
             totals.medical_paid += paid
             totals.medical_by.append(f"{decision.plan} ({decision.enrolment_id})")
-    changes = scratch.changes()
+    status = _overall_status(enrolment_decisions)
     total = sum((d.amount for d in enrolment_decisions), ZERO)
+    if records_events(status, total, scratch):
+        scratch.add(events_key(person), Decimal(len(events_of_claim(claim))))
+    changes = scratch.changes()
     decision = Decision(
         claim_id=claim.claim_id,
         member_id=claim.member.member_id,
-        status=_overall_status(enrolment_decisions),
+        status=status,
         total=total,
         enrolments=enrolment_decisions,
         skipped=skipped,
@@ -81,13 +96,21 @@ def decide(
     return decision, changes + scratch.reads()  # the decision shows what it changed; the ledger checks all it read
 
 
-def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scratch, totals: ClaimTotals) -> EnrolmentDecision:
+def default_person(claim: Claim) -> str:
+    """The person a claim is about when history knows nobody: its strongest alias."""
+    from engine.identity import aliases_of
+
+    return aliases_of(claim.member)[0]
+
+
+def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scratch, totals: ClaimTotals,
+                      person: str) -> EnrolmentDecision:
     plan = target.plan
     rules = [plan.rule(name) for name in sorted(firing.claim, key=plan.rank.__getitem__)]
     refusals = [_refusal(rule, claim, target) for rule in rules if rule.kind in REFUSAL_KINDS]
     clauses = [rule.name for rule in rules if rule.kind in REFUSAL_KINDS]
     context = PayoutContext(claim, target.enrolment, plan.plan.plan, scratch, "", totals=totals,
-                            disability=plan.library.disability)
+                            disability=plan.library.disability, person=person)
     if any(rule.kind == "adjustment" for rule in rules):
         context.ratio, context.ratio_text = _proportion(plan.plan, target.enrolment)
         clauses.extend(rule.name for rule in rules if rule.kind == "adjustment")

@@ -22,7 +22,9 @@ from engine.claims import claim_id_of, parse_claim
 from engine.planset import PlanSet
 from engine.errors import ClaimError, LedgerError, RuleEvaluationError
 from engine.facts import build_diagnosis_facts, build_fact
-from engine.ledger import Change, EmptyHistory, History, Ledger, MemoryLedger
+from engine.events import events_key, events_of_claim
+from engine.identity import claim_key, resolve_person
+from engine.ledger import Change, EmptyHistory, History, Ledger, MemoryLedger, Recording
 from engine.loader import load_library, load_plans
 from engine.model.claim import Claim
 from engine.model.decision import ClaimFailure, Decision, SkippedEnrolment
@@ -36,6 +38,7 @@ CHUNK = 400
 class AdjudicationResult:
     decision: Decision
     changes: list[Change]
+    recording: Recording | None = None  # the person, new aliases and events to record with the changes
 
     def to_json(self) -> str:
         return self.decision.to_json()
@@ -110,14 +113,23 @@ class Adjudicator:
         returned changes to a ledger to make them count."""
         claim = self.check_claim(parse_claim(claim))
         history = EmptyHistory() if history is None else history
-        if history.has_claim(claim.claim_id):
+        if history.has_claim(claim_key(claim.claim_id)):
             raise LedgerError(f"claim {claim.claim_id!r} is already in the history; it is not adjudicated again")
         targets, skipped = self.targets(claim)
         fired = self._evaluate([(claim, targets)])[0]
         if isinstance(fired, RuleEvaluationError):
             raise fired
-        decision, changes = decide(claim, targets, fired, skipped, history)
-        return AdjudicationResult(decision, changes)
+        return self.decide(claim, targets, skipped, fired, history)
+
+    def decide(self, claim: Claim, targets: list[Target], skipped: list[SkippedEnrolment], fired,
+               history: History) -> AdjudicationResult:
+        """The decision on `history` for a checked claim whose rules were evaluated: the person
+        is resolved from history (raises ClaimError when its ids contradict it), and the
+        result carries what recording it adds."""
+        person, aliases = resolve_person(claim.member, history)
+        decision, changes = decide(claim, targets, fired, skipped, history, person)
+        events = events_of_claim(claim) if any(change.key == events_key(person) for change in decision.accumulator_changes) else ()
+        return AdjudicationResult(decision, changes, Recording(person, aliases, events))
 
     # -- a sequence ------------------------------------------------------------------------
 
@@ -168,14 +180,16 @@ class Adjudicator:
         claim, targets, skipped = item
         if isinstance(fired, RuleEvaluationError):
             return ClaimFailure(claim_id=claim.claim_id, errors=[f"rule evaluation failed: {fired}"])
-        if ledger.has_claim(claim.claim_id):
+        if ledger.has_claim(claim_key(claim.claim_id)):
             return ClaimFailure(claim_id=claim.claim_id, errors=[f"claim {claim.claim_id!r} was already adjudicated; it is not paid twice"])
-        decision, changes = decide(claim, targets, fired, skipped, ledger)
         try:
-            ledger.apply(claim.claim_id, changes)
+            result = self.decide(claim, targets, skipped, fired, ledger)
+            ledger.apply(claim_key(claim.claim_id), result.changes, result.recording)
+        except ClaimError as error:
+            return ClaimFailure(claim_id=claim.claim_id, errors=[str(issue) for issue in error.issues])
         except LedgerError as error:
             return ClaimFailure(claim_id=claim.claim_id, errors=[str(error)])
-        return AdjudicationResult(decision, changes)
+        return result
 
     # -- shared steps ----------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Iterator
 from engine.api import Adjudicator
 from engine.claims import parse_claim
 from engine.errors import ClaimError
+from engine.identity import claim_key
 from engine.ledger import MemoryLedger
 from engine.model.decision import ClaimFailure, Decision
 from engine.money import ZERO
@@ -244,7 +245,7 @@ def _diff_chunk(lines: list[str]) -> Summary:
             apart.add(member)
             rerun.append(index)
         else:
-            head_ledger.apply(claim.claim_id, result.changes)  # members are independent: order across them is free
+            head_ledger.apply(claim_key(claim.claim_id), result.changes, result.recording)  # members are independent: order across them is free
             head_results[index] = result
     for index, result in zip(rerun, _WORKER["head"].adjudicate_many([claims[i] for i in rerun], head_ledger)):
         head_results[index] = result

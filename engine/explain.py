@@ -49,7 +49,7 @@ def decision_tree(decision: Decision) -> Tree:
     if decision.accumulator_changes:
         history = root.add("[dim]history changes[/]")
         for change in decision.accumulator_changes:
-            history.add(f"[dim]{escape(change.key)}: {change.before} → {change.after}[/]")
+            history.add(f"[dim]{escape(change.key.label())}: {change.before} → {change.after}[/]")
     return root
 
 

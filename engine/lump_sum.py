@@ -263,10 +263,14 @@ def _criteria_text(definition: DiseaseDefinition, fact: dict, plan: CompiledPlan
 
 
 def refund_line(context: PayoutContext, period_id: str, title: str) -> BenefitLine:
-    fee = context.enrolment.fee_paid
+    """The member's fee back: fee_paid, which the claim checks equal the plan's fee for the
+    units or tier (engine.planset); a gift was paid by a union, so the member gets 0.00."""
+    gift = context.enrolment.source == "gift"
+    fee = Decimal("0.00") if gift else context.enrolment.fee_paid
     return BenefitLine(
         benefit="waiting_period_refund", title=f"观察期内确诊，退还已交会费（{title}）", amount=fee, computed=fee,
-        formula=f"fee_paid = {format_money(fee)}", inputs={"fee_paid": format_money(fee)},
+        formula="gift: the member paid no fee = 0.00" if gift else f"fee_paid = {format_money(fee)}",
+        inputs={"fee_paid": format_money(context.enrolment.fee_paid), "source": context.enrolment.source},
         clause=f"waiting:{period_id}", note_code="waiting_period_refund", note="等待期内确诊，退还会费，本次参保保障终止",
         refund=True,
     )

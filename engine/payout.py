@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Callable
 
 from engine.disability import assessment_date, combined_grade
-from engine.ledger import Scratch, accumulator_key
+from engine.ledger import AccumulatorKey, Scratch
 from engine.model.claim import Accident, Claim, Enrolment, HospitalStay
 from engine.model.decision import BenefitLine, CapApplied
 from engine.model.library import DisabilityGrades
@@ -42,17 +42,21 @@ class PayoutContext:
     ratio_text: str = ""
     totals: ClaimTotals = field(default_factory=ClaimTotals)
     disability: DisabilityGrades | None = None
+    person: str = ""  # the member's identity (engine.identity), never a label the claim chose
 
-    def key(self, benefit: str, measure: str, lifetime: bool = False) -> str:
-        enrolment = "*" if lifetime else self.enrolment.enrolment_id
-        return accumulator_key(self.claim.member.member_id, self.plan_id, enrolment, benefit, measure)
+    def key(self, benefit: str, measure: str, lifetime: bool = False) -> AccumulatorKey:
+        """An accumulator of the enrolment (person, plan, term start), or of the person's
+        lifetime in the plan."""
+        term = None if lifetime else self.enrolment.start.isoformat()
+        return AccumulatorKey(self.person, self.plan_id, term, benefit, measure)
 
-    def accident_key(self, benefit: str, measure: str) -> str:
+    def accident_key(self, benefit: str, measure: str) -> AccumulatorKey:
         """An accumulator of one accident (deductible, cap, death and disability paid)."""
         event = self.claim.event
         # accident claims and stays name their accident (checked for plans that count by accident)
-        accident = getattr(event, "accident_id", None) or f"claim-{self.claim.claim_id}"
-        return self.key(benefit, f"{measure}@{accident}", lifetime=True)
+        accident_id = getattr(event, "accident_id", None)
+        scope = f"accident:{accident_id}" if accident_id else f"claim:{self.claim.claim_id}"
+        return AccumulatorKey(self.person, self.plan_id, None, benefit, measure, scope)
 
     def amount(self, spec: Amount) -> Decimal:
         if isinstance(spec, PerUnit):  # units are present: plans and claims are checked for it

@@ -6,12 +6,13 @@ which enrolments cover the claim's event. Every problem is reported with its JSO
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from engine.errors import ClaimError, Issue
 from engine.icd import is_code, normalise_code
 from engine.procedures import is_procedure, normalise_procedure
 from engine.model.claim import Claim, Enrolment
-from engine.model.plan import FeeTable
+from engine.model.plan import FeeTable, PerTier, PerUnit
 from engine.model.decision import SkippedEnrolment
 from engine.rules.compiler import CompiledPlan, RuleLibrary
 from engine.terms import Target, continuity, covers
@@ -98,9 +99,12 @@ class PlanSet:
             plan = compiled.plan
             if unnamed_accident and counted_by is None and compiled.counts_by_accident:
                 counted_by = plan.plan
-            issues.extend(_unit_issues(plan, enrolment, f"$.enrolments[{index}]"))
-            issues.extend(_tier_issues(plan, enrolment, f"$.enrolments[{index}]"))
-            issues.extend(_term_issues(plan, enrolment, f"$.enrolments[{index}]"))
+            where = f"$.enrolments[{index}]"
+            bought = _unit_issues(plan, enrolment, where) + _tier_issues(plan, enrolment, where)
+            issues.extend(bought)
+            issues.extend(_term_issues(plan, enrolment, where))
+            if not bought:  # the fee is checked against units and tier once they are right
+                issues.extend(_fee_issues(plan, enrolment, where))
         if counted_by is not None:
             issues.append(Issue(f"an accident-caused stay must name its accident (accident_id): plan {counted_by} limits "
                                 "death, disability, deductibles or caps per accident", "$.event.accident_id"))
@@ -157,6 +161,47 @@ def _tier_issues(plan, enrolment, where: str) -> list[Issue]:
         issues.append(Issue(f"plan {plan.plan} has fee schedules ({', '.join(plan.fee.per_tier)}): fee_schedule is required",
                             f"{where}.fee_schedule"))
     return issues
+
+
+def fee_due(plan, enrolment: Enrolment) -> Decimal | None:
+    """What the plan charges for the enrolment: the fee × units, the tier's fee (in the stated
+    fee schedule), or the fixed fee; None while units or tier are missing (reported apart)."""
+    fee = plan.fee
+    if isinstance(fee, PerUnit):
+        return None if enrolment.units is None else fee.per_unit * enrolment.units
+    if isinstance(fee, (PerTier, FeeTable)):
+        if enrolment.tier is None or not 1 <= enrolment.tier <= len(_tier_fees(fee, enrolment) or ()):
+            return None
+        return _tier_fees(fee, enrolment)[enrolment.tier - 1]
+    return fee
+
+
+def _tier_fees(fee, enrolment: Enrolment):
+    if isinstance(fee, FeeTable):
+        return fee.per_tier.get(enrolment.fee_schedule) if enrolment.fee_schedule else None
+    return fee.per_tier
+
+
+def _fee_issues(plan, enrolment: Enrolment, where: str) -> list[Issue]:
+    """The fee rule: fee_paid is exactly what the plan charges for the enrolment's units or
+    tier (fee schedule); a gift enrolment (paid by a union) may also state 0.00. Anything else
+    cannot be right and is refused. A fee refund (the critical-illness waiting period) pays
+    back fee_paid, so it never exceeds what the plan says was due, and a gift refunds nothing
+    to the member (engine.lump_sum)."""
+    due = fee_due(plan, enrolment)
+    if due is None or enrolment.fee_paid == due or (enrolment.source == "gift" and enrolment.fee_paid == 0):
+        return []
+    if isinstance(plan.fee, PerUnit):
+        basis = f"{plan.fee.per_unit} × {enrolment.units} units"
+    elif isinstance(plan.fee, FeeTable):
+        basis = f"tier {enrolment.tier}, {enrolment.fee_schedule} fee schedule"
+    elif isinstance(plan.fee, PerTier):
+        basis = f"tier {enrolment.tier}"
+    else:
+        basis = "the plan's fee"
+    gift = " (or 0.00 for a gift)" if enrolment.source == "gift" else ""
+    return [Issue(f"plan {plan.plan} charges {due:.2f} ({basis}){gift}; fee_paid {enrolment.fee_paid} cannot be right",
+                  f"{where}.fee_paid")]
 
 
 def _term_issues(plan, enrolment: Enrolment, where: str) -> list[Issue]:

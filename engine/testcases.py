@@ -270,7 +270,7 @@ def compare_decision(decision, expected: dict, where: str, mismatches: list[str]
                 mismatches.append(f"{where}: {label}: clause {clause} did not decide (got {actual.clauses})")
     if "skipped" in expected:
         check("skipped", {s.enrolment_id: s.reason for s in decision.skipped}, expected["skipped"])
-    after = {change.key: change.after for change in decision.accumulator_changes}
+    after = {change.key.label(member=False): change.after for change in decision.accumulator_changes}
     for key, value in (expected.get("accumulators") or {}).items():
         if key not in after:
             mismatches.append(f"{where}: accumulator {key} did not change (changed: {sorted(after)})")

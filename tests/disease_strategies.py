@@ -102,6 +102,8 @@ def diagnosis_claim_sequences(draw) -> tuple[dict, list[dict]]:
         {"enrolment_id": "fs", "plan": "female-special-disease", "units": fs_units, "fee_paid": f"{25 * fs_units}.00",
          "start": START.isoformat(), "end": END.isoformat()},
     ]
-    events = sorted(draw(st.lists(diagnosis_events(), min_size=1, max_size=6)), key=lambda e: e["diagnosis_date"])
+    # one diagnosis claim per date: the same code on the same date again is a suspected duplicate (engine.events)
+    events = sorted(draw(st.lists(diagnosis_events(), min_size=1, max_size=6, unique_by=lambda e: e["diagnosis_date"])),
+                    key=lambda e: e["diagnosis_date"])
     claims = [{"claim_id": f"c{i}", "member": member, "enrolments": enrolments, "event": event} for i, event in enumerate(events)]
     return {"member": member, "units": {"ci": ci_units, "fs": fs_units}}, claims

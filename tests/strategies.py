@@ -256,7 +256,7 @@ def stays(draw, admission: dt.date, boundaries: list[dt.date], heavy: bool = Fal
 @st.composite
 def claim_sequences(draw, min_size: int = 1, max_size: int = 6) -> list[dict]:
     """Claims of one member, one hospital stay each, in discharge order; stays never overlap
-    (a readmission may start on the previous discharge day). A quarter of the sequences are
+    (a readmission may start on the previous discharge day, unless that stay was a same-day one). A quarter of the sequences are
     heavy: long stays close together and large costs, to reach the day limit and the cap."""
     start = FIRST_START + dt.timedelta(days=draw(st.integers(0, START_SPREAD_DAYS)))
     # A third of the sequences are clean: an eligible member and stays with no exclusion, so
@@ -288,7 +288,10 @@ def claim_sequences(draw, min_size: int = 1, max_size: int = 6) -> list[dict]:
         })
         discharge = dt.date.fromisoformat(event["discharge"])
         gaps = st.integers(0, 10) if heavy else st.one_of(st.integers(0, 3), st.integers(1, 45), st.integers(30, 90))
-        admission = discharge + dt.timedelta(days=draw(gaps))
+        gap = draw(gaps)
+        if discharge == admission and gap == 0:
+            gap = 1  # a second same-day stay on the same date is a suspected duplicate (engine.events)
+        admission = discharge + dt.timedelta(days=gap)
     return claims
 
 

@@ -20,6 +20,16 @@ from accident_strategies import accident_sequences
 MEDICAL = {"inpatient-reimbursement", "accidental-medical"}
 
 
+FEES = {"normal": [26, 50, 74, 100], "high_risk": [32, 62, 93, 124]}
+
+
+def on_schedule(enrolment: dict, schedule: str) -> dict:
+    """The enrolment paid on another fee schedule, with the fee that schedule charges."""
+    if enrolment["plan"] != "accident":
+        return enrolment
+    return dict(enrolment, fee_schedule=schedule, fee_paid=f"{FEES[schedule][enrolment['tier'] - 1]}.00")
+
+
 def lines(decision, enrolment_id):
     return {line.benefit: line.amount for e in decision.enrolments if e.enrolment_id == enrolment_id for line in e.lines}
 
@@ -68,10 +78,10 @@ def test_a_proportional_payment_is_never_above_the_full_one(adjudicator, drawn):
     proportional, full = copy.deepcopy(claims), copy.deepcopy(claims)
     for claim in proportional:
         claim["member"] = dict(claim["member"], occupation_risk="high")
-        claim["enrolments"] = [dict(e, fee_schedule="normal") for e in claim["enrolments"]]
+        claim["enrolments"] = [on_schedule(e, "normal") for e in claim["enrolments"]]
     for claim in full:
         claim["member"] = dict(claim["member"], occupation_risk="high")
-        claim["enrolments"] = [dict(e, fee_schedule="high_risk") for e in claim["enrolments"]]
+        claim["enrolments"] = [on_schedule(e, "high_risk") for e in claim["enrolments"]]
     for cut, whole in zip(adjudicate_valid(adjudicator, proportional), adjudicate_valid(adjudicator, full)):
         cut_lines, whole_lines = lines(cut, "acc"), lines(whole, "acc")
         assert cut.total <= whole.total

@@ -15,7 +15,7 @@ import pytest
 from engine import ClaimError, MemoryLedger
 from engine.api import AdjudicationResult
 from engine.errors import LedgerError
-from engine.ledger import Change
+from engine.ledger import AccumulatorKey, Change
 from engine.model.decision import ClaimFailure
 
 
@@ -240,16 +240,17 @@ def test_ledger_refuses_a_stale_before_and_changes_nothing(adjudicator):
 
 
 def test_ledger_apply_is_all_or_nothing():
+    a, b = (AccumulatorKey("member:m1", "inpatient-medical", "2024-01-01", "inpatient-reimbursement", measure) for measure in ("paid", "deductible_used"))
     ledger = MemoryLedger()
-    ledger.apply("c1", [Change("k/a", Decimal("0"), Decimal("5.00")), Change("k/b", Decimal("0"), Decimal("1.00"))])
+    ledger.apply("c1", [Change(a, Decimal("0"), Decimal("5.00")), Change(b, Decimal("0"), Decimal("1.00"))])
     before = ledger.snapshot()
-    good = Change("k/a", Decimal("5.00"), Decimal("7.00"))
-    stale = Change("k/b", Decimal("0"), Decimal("2.00"))  # k/b is 1.00 now
-    with pytest.raises(LedgerError, match="k/b"):
+    good = Change(a, Decimal("5.00"), Decimal("7.00"))
+    stale = Change(b, Decimal("0"), Decimal("2.00"))  # b is 1.00 now
+    with pytest.raises(LedgerError, match="deductible_used"):
         ledger.apply("c2", [good, stale])
     assert ledger.snapshot() == before and not ledger.has_claim("c2")
-    ledger.apply("c2", [good, Change("k/b", Decimal("1.00"), Decimal("2.00"))])
-    assert ledger.snapshot() == {"k/a": Decimal("7.00"), "k/b": Decimal("2.00")}
+    ledger.apply("c2", [good, Change(b, Decimal("1.00"), Decimal("2.00"))])
+    assert ledger.snapshot() == {a: Decimal("7.00"), b: Decimal("2.00")}
 
 
 def test_adjudicate_refuses_a_claim_its_history_already_holds(adjudicator):

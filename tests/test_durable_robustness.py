@@ -183,8 +183,9 @@ def test_claims_matching_no_rule_are_answered(never_pays, claims):
     durable_adjudicator, python_adjudicator = never_pays
     no_rule = []
     for claim in claims[:1100]:
-        claim = {**claim, "enrolments": [{**claim["enrolments"][0], "enrolment_id": "n1", "plan": "never-pays",
-                                         "fee_paid": "10.00", "source": "paid"}]}
+        first = claim["enrolments"][0]
+        claim = {**claim, "enrolments": [{**first, "enrolment_id": "n1", "plan": "never-pays",
+                                         "fee_paid": f"{10 * first['units']}.00", "source": "paid"}]}
         no_rule.append(claim)
 
     # The evaluator itself: every fact is seen, no plan rule fires.

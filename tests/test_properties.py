@@ -130,7 +130,7 @@ def test_refused_claims_pay_nothing_with_a_reason(adjudicator, claims):
                 assert enrolment.amount == 0
                 assert enrolment.status == "denied"
                 assert not enrolment.lines
-                assert not [c for c in result.decision.accumulator_changes if f"/{enrolment.enrolment_id}/" in c.key]
+                assert not [c for c in result.decision.accumulator_changes if c.key.plan == enrolment.plan]
                 assert all(refusal.code and refusal.message for refusal in enrolment.refusals)
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from engine.model.types import ClaimMoney as Money
-from engine.model.types import MAX_TEXT_LENGTH, ExternalId, FreeText, Identifier, Strict, not_before
+from engine.model.types import MAX_TEXT_LENGTH, ExternalId, FreeText, Identifier, IdNumber, Strict, not_before
 
 # Per-record limits (README, "Limits"): what one claim may hold.
 MAX_LIST = 50  # diagnoses, injuries, procedures, circumstances
@@ -32,7 +32,8 @@ FindingValue = Union[StrictBool, StrictInt, Decimal, Annotated[str, Field(max_le
 class Member(Strict):
     member_id: ExternalId
     name: FreeText | None = Field(default=None, description="used only for claims publicity, masked")
-    id_number: FreeText | None = Field(default=None, description="used only for claims publicity, masked")
+    id_number: IdNumber | None = Field(
+        default=None, description="resident ID number: when given, the member's identity (lifetime counters follow the person); masked in publicity")
     employer: FreeText | None = None
     gender: Literal["female", "male"]
     birth_date: dt.date
@@ -43,7 +44,7 @@ class Member(Strict):
 
 
 class Enrolment(Strict):
-    enrolment_id: ExternalId
+    enrolment_id: ExternalId = Field(description="the caller's label; the enrolment's identity is (member, plan, term start)")
     plan: Identifier
     revision: ExternalId | None = Field(default=None, description="pin a plan revision; by default the one in force on `start`")
     units: StrictInt | None = Field(default=None, ge=1)

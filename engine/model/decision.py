@@ -14,7 +14,8 @@ from pydantic import Field, TypeAdapter
 
 from engine.model.types import Money, Quantity
 
-Status = Literal["paid", "partial", "denied", "pending"]
+Status = Literal["paid", "partial", "denied", "pending", "suspected_duplicate"]
+EnrolmentStatus = Literal["paid", "partial", "denied", "pending"]
 
 
 @dataclass(slots=True)
@@ -80,11 +81,42 @@ class MissingEvidence:
     needed_by: Annotated[str, Field(description="the definition whose criteria wait for it")]
 
 
+@dataclass(frozen=True, slots=True)
+class AccumulatorKey:
+    """Which accumulator: structured, never joined text, so no id can collide with another's.
+    The enrolment is identified by its real identity (person, plan, term start), never by the
+    label the claim gives it; lifetime counters have no term and follow the person."""
+
+    member: Annotated[str, Field(description="the person: id:<resident ID number>, or member:<member id> when none was given")]
+    plan: str
+    term: Annotated[str | None, Field(description="the enrolment's term start (ISO date); null for a lifetime counter")]
+    benefit: str
+    measure: Annotated[str, Field(description="paid, deductible_used, days_paid, payments, ended, ...")]
+    scope: Annotated[str | None, Field(description="a narrower scope, e.g. accident:<accident id>")] = None
+
+    def label(self, member: bool = True) -> str:
+        """For people, messages and test cases only, never an identity:
+        `plan/benefit/measure@term` (`@life` for a lifetime counter), then `@scope`, then the member."""
+        text = f"{self.plan}/{self.benefit}/{self.measure}@{self.term or 'life'}" + (f"@{self.scope}" if self.scope else "")
+        return f"{text} of {self.member}" if member else text
+
+
 @dataclass(slots=True)
 class AccumulatorChange:
-    key: Annotated[str, Field(description="member/plan/enrolment/benefit/measure")]
+    key: AccumulatorKey
     before: Quantity
     after: Quantity
+
+
+@dataclass(slots=True)
+class SuspectedDuplicate:
+    """The claim repeats an event already recorded for the member: nothing is paid or recorded
+    as paid until an officer decides."""
+
+    claim_id: Annotated[str, Field(description="the earlier claim whose event this one repeats")]
+    code: Literal["suspected_duplicate"]
+    message: Annotated[str, Field(description="中文说明")]
+    detail: str
 
 
 @dataclass(slots=True)
@@ -94,7 +126,7 @@ class EnrolmentDecision:
     plan_title: str
     revision: str
     plan_hash: str
-    status: Status
+    status: EnrolmentStatus
     amount: Annotated[Money, Field(description="everything paid out for the enrolment, refunds included")]
     clauses: Annotated[list[str], Field(description="rules that decided, e.g. exclusion:hiv, benefit:inpatient-reimbursement:0")]
     lines: list[BenefitLine] = field(default_factory=list)
@@ -118,6 +150,7 @@ class Decision:
     enrolments: list[EnrolmentDecision]
     skipped: list[SkippedEnrolment] = field(default_factory=list)
     accumulator_changes: list[AccumulatorChange] = field(default_factory=list)
+    suspected_duplicate: SuspectedDuplicate | None = None
 
     def to_json(self) -> str:
         return _DECISION.dump_json(self).decode()

@@ -33,7 +33,7 @@ class Expectation(Strict):
     total: ExpectedMoney = None
     enrolments: dict[str, EnrolmentExpectation] = Field(default_factory=dict)
     skipped: dict[str, str] | None = Field(default=None, description="enrolment id → outside_term or event_not_covered")
-    accumulators: dict[str, ExpectedMoney] = Field(default_factory=dict, description="member/plan/enrolment/benefit/measure → value after")
+    accumulators: dict[str, ExpectedMoney] = Field(default_factory=dict, description="plan/benefit/measure@term start (or @life), then @scope if any → value after")
     error: str | None = Field(default=None, description="the claim must fail validation with a message containing this")
 
 

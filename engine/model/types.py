@@ -133,10 +133,23 @@ def check_text(value: Any) -> str:
     return value
 
 
+def normalise_id_number(value: Any) -> str:
+    """A resident ID number (居民身份证号) or another identity document's number, as the
+    member's identity: an id (normalise_id), upper case, 6 to 32 letters and digits."""
+    text = normalise_id(value, "an ID number").upper()
+    if not (6 <= len(text) <= 32 and text.isascii() and text.isalnum()):
+        raise ValueError(f"an ID number is 6 to 32 letters and digits, got {quoted(text)}")
+    return text
+
+
 _ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH,
               "description": f"an id from the sending system: at most {MAX_ID_LENGTH} characters, no control or invisible "
                              "characters; NFKC-normalised and trimmed"}
 ExternalId = Annotated[str, BeforeValidator(normalise_id), WithJsonSchema(_ID_SCHEMA, mode="validation")]
+IdNumber = Annotated[str, BeforeValidator(normalise_id_number),
+                     WithJsonSchema({"type": "string", "pattern": "^[0-9A-Za-z]{6,32}$",
+                                     "description": "resident ID number (or another document's): the member's identity when given"},
+                                    mode="validation")]
 FreeText = Annotated[str, BeforeValidator(check_text),
                      WithJsonSchema({"type": "string", "maxLength": MAX_TEXT_LENGTH}, mode="validation")]
 
