@@ -97,9 +97,11 @@ class Guard:
 
 
 def require(role: str):
-    """A route dependency: the request's bearer token must hold `role`."""
+    """A route dependency: the request's bearer token must hold `role`. Async, so FastAPI runs
+    it in the event loop: a plain `def` dependency is sent to the thread pool, which cost more
+    than the whole check."""
 
-    def check_role(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    async def check_role(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
         request.app.state.guard.check(credentials, role)
 
     return Depends(check_role)
