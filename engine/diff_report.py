@@ -152,7 +152,11 @@ failed base/head {{ d.failed.base }}/{{ d.failed.head }}.</p>
 
 
 def to_html(summary: Summary, base: str, head: str) -> str:
-    data = rows(summary)
-    changes = [dict(row, base_text=tree_text(change.base), head_text=tree_text(change.head))
-               for row, change in zip(data["largest"], summary.largest)]
-    return _HTML.render(d=data, base=base, head=head, changes=changes)
+    return render_html({"base": base, "head": head, **rows(summary)})
+
+
+def render_html(data: dict) -> str:
+    """The HTML report from the report's data, as `to_json` writes it (so a report can be
+    rendered again from a saved `--json` file, e.g. by the workbench)."""
+    changes = [dict(row, base_text=tree_text(row["base"]), head_text=tree_text(row["head"])) for row in data["largest"]]
+    return _HTML.render(d=data, base=data["base"], head=data["head"], changes=changes)

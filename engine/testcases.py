@@ -142,7 +142,8 @@ def run_case(adjudicator: Adjudicator, case: Case) -> CaseResult:
     return result
 
 
-_OVERRIDDEN: dict[str, Adjudicator] = {}
+_OVERRIDDEN: dict[str, Adjudicator] = {}  # oldest first
+MAX_WHAT_IFS = 16
 
 
 def with_overrides(adjudicator: Adjudicator, overrides: list[dict]) -> Adjudicator:
@@ -153,12 +154,20 @@ def with_overrides(adjudicator: Adjudicator, overrides: list[dict]) -> Adjudicat
     key = repr((str(plans_dir), str(rules_dir), adjudicator.evaluator_name, overrides))
     if key not in _OVERRIDDEN:
         with tempfile.TemporaryDirectory(prefix="adjudicator-what-if-") as tmp:
-            copy = Path(tmp) / "plans"
-            shutil.copytree(plans_dir, copy)
-            for index, override in enumerate(overrides):
-                _apply(copy, override, index)
-            _OVERRIDDEN[key] = Adjudicator.load(copy, rules_dir, adjudicator.evaluator_name)
+            copy = write_what_if(plans_dir, overrides, Path(tmp) / "plans")
+            loaded = Adjudicator.load(copy, rules_dir, adjudicator.evaluator_name)
+        while len(_OVERRIDDEN) >= MAX_WHAT_IFS:  # a long-running service tries many what-ifs
+            del _OVERRIDDEN[next(iter(_OVERRIDDEN))]
+        _OVERRIDDEN[key] = loaded
     return _OVERRIDDEN[key]
+
+
+def write_what_if(plans_dir: Path, overrides: list[dict], target: Path) -> Path:
+    """A copy of `plans_dir` at `target` (which must not exist) with the overrides applied."""
+    shutil.copytree(plans_dir, target)
+    for index, override in enumerate(overrides):
+        _apply(target, override, index)
+    return target
 
 
 def _apply(plans_dir: Path, override: dict, index: int) -> None:

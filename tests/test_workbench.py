@@ -201,3 +201,35 @@ def test_an_uploaded_failing_case_shows_expected_and_actual(client):
     assert 'data-total="20000.00"' in failing  # the decision, in the officer's view
     broken = client.post("/ui/cases/upload", files={"case_file": ("x.yaml", b"cases: [")}, headers=bearer("simulate")).text
     assert "x.yaml:2:1: invalid YAML" in broken
+
+
+CAP_OVERRIDE = {"overrides.d1.plan": "inpatient-medical", "overrides.d1.revision": "2024",
+                "overrides.d1.path": "benefits.inpatient-reimbursement.cap_per_term.per_unit", "overrides.d1.value": "20000.00"}
+
+
+def test_a_corpus_diff_is_the_diff_of_the_plans_in_force_and_the_what_if(client, tmp_path):
+    """The page shows `adjudicator diff`'s report of the corpus under exactly these two plan sets."""
+    import html as html_module
+    import json
+
+    from engine.diff import PlanSource, run_diff
+    from engine.testcases import write_what_if
+
+    response = client.post("/ui/diffs/run", data={"corpus": "corpus-small.jsonl", **CAP_OVERRIDE}, headers=bearer("simulate"))
+    shown = json.loads(html_module.unescape(re.search(r'<pre id="diff-json" hidden>(.*?)</pre>', response.text, re.S).group(1)))
+    head = write_what_if(ROOT / "plans", [{"plan": "inpatient-medical", "revision": "2024",
+                                           "set": {"benefits.inpatient-reimbursement.cap_per_term.per_unit": "20000.00"}}], tmp_path / "plans")
+    lines = (ROOT / "fixtures/corpus-small.jsonl").read_text(encoding="utf-8").splitlines()
+    expected = run_diff(lines, PlanSource("base", ROOT / "plans", ROOT / "rules"), PlanSource("head", head, ROOT / "rules"), workers=1)
+    assert shown["changed"] == expected.changed > 0
+    assert shown["payout"]["delta"] == f"+{expected.delta:.2f}"
+    ticket = re.search(r'name="ticket" value="([^"]+)"', response.text).group(1)
+    report = client.post("/ui/diffs/view", data={"ticket": ticket})  # the frame's document: the ticket, no token
+    assert report.status_code == 200 and f"+{expected.delta:.2f}" in report.text
+    assert "script-src 'unsafe-inline'" in report.headers["content-security-policy"]
+    assert client.post("/ui/diffs/view", data={"ticket": "guessed"}).status_code == 404
+    assert client.post("/ui/diffs/run", data={"corpus": "corpus-small.jsonl", **CAP_OVERRIDE}, headers=bearer("read")).status_code == 403
+    reopened = client.post("/ui/diffs/open", files={"report": ("saved.json", json.dumps(shown).encode())}, headers=bearer("read"))
+    assert f'data-changed="{expected.changed}"' in reopened.text
+    refused = client.post("/ui/diffs/open", files={"report": ("x.json", b"[1, 2]")}, headers=bearer("read")).text
+    assert "not a diff report" in refused

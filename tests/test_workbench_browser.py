@@ -85,6 +85,7 @@ PAGES = [
     ("source-inpatient-medical", "/source?file=plans/inpatient-medical/2024.yaml&line=61", "tr.focus"),
     ("simulator", "/simulator", "#simulate"),
     ("cases", "/cases", "#run-all"),
+    ("diffs", "/diffs", "#open-report"),
 ]
 
 
@@ -182,4 +183,27 @@ def test_cases_run_in_the_browser(page, base_url):
     page.wait_for_selector(".case-summary[data-failed='1']")
     assert "total: expected 21000.00, got 20000.00" in page.inner_text("#case-results")
     shot(page, "cases-failing-upload")
+    assert page.console.errors == []
+
+
+def test_a_diff_report_opens_in_its_frame(page, base_url, adjudicator, tmp_path):
+    from engine.diff import PlanSource, run_diff
+    from engine.diff_report import to_json
+    from engine.testcases import write_what_if
+
+    head = write_what_if(ROOT / "plans", [{"plan": "inpatient-medical", "revision": "2024",
+                                           "set": {"benefits.inpatient-reimbursement.cap_per_term.per_unit": "20000.00"}}], tmp_path / "plans")
+    lines = (ROOT / "fixtures/corpus-small.jsonl").read_text(encoding="utf-8").splitlines()[:300]
+    summary = run_diff(lines, PlanSource("base", ROOT / "plans", ROOT / "rules"), PlanSource("head", head, ROOT / "rules"), workers=1)
+    page.goto(base_url + "/diffs")
+    page.wait_for_selector("#open-report")
+    page.set_input_files("input[name='report']", files=[{"name": "cap-20000.json", "mimeType": "application/json",
+                                                         "buffer": to_json(summary, "main", "cap 20000").encode()}])
+    page.click("#open-report")
+    page.wait_for_selector(".diff-headline")
+    report = page.frame_locator("#report-frame")
+    report.locator("h1").wait_for()
+    assert "main → cap 20000" in report.locator("h1").inner_text()
+    assert f"+{summary.delta:,.2f}".replace(",", "") in report.locator("body").inner_text().replace(",", "")
+    shot(page, "diff-report")
     assert page.console.errors == []

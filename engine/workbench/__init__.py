@@ -8,10 +8,10 @@ service's bearer token (`engine.workbench.access`).
 
 from fastapi import APIRouter
 
-from engine.workbench.routers import cases, pages, plans, simulator
+from engine.workbench.routers import cases, diffs, pages, plans, simulator
 
 router = APIRouter()
-for _area in (pages, plans, simulator, cases):
-    router.include_router(_area.router)
+for _router in (pages.router, plans.router, simulator.router, cases.router, diffs.router, diffs.viewer):
+    router.include_router(_router)
 
 __all__ = ["router"]

@@ -32,7 +32,6 @@ VALUE_NAMES = {
     "high": "高风险职业", "high_risk": "高风险职业标准", "paid": "自行缴费", "gift": "赠送",
     "hospital_stay": "住院", "diagnosis": "确诊", "accident": "意外", "death": "身故", "maturity": "满期",
     "disease": "疾病", "disability": "伤残", "treatment": "仅治疗",
-    "beijing": "北京", "lanzhou": "兰州", "zunyi": "遵义", "jilin": "吉林", "xizang": "西藏",
 }
 
 OPERATORS = {"at_least": "不低于", "at_most": "不高于", "less_than": "低于", "more_than": "高于"}
@@ -58,6 +57,7 @@ def value_name(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "、".join(value_name(item) for item in value)
     return VALUE_NAMES.get(str(value), str(value))
+
 
 
 def yuan(amount: Any) -> str:
@@ -95,6 +95,7 @@ class ConditionText:
     def __init__(self, library: RuleLibrary):
         self.findings = {key: finding.definition.title for key, finding in library.findings.items()}
         self.circumstances = dict(library.circumstances)
+        self.offices = dict(getattr(library, "offices", {}))  # rules/offices.yaml: code -> title
 
     def render(self, condition: Any) -> Sentence:
         if not isinstance(condition, dict) or not condition:
@@ -126,13 +127,20 @@ class ConditionText:
         if key == "finding":
             parts = [self._test(self.findings.get(name, name), spec, finding=True) for name, spec in (value or {}).items()]
             return parts[0] if len(parts) == 1 else Sentence("同时满足", parts)
+        if key == "office":
+            return self._test(FIELD_NAMES[key], value, names=self.offices)
         return self._test(FIELD_NAMES.get(key, key), value)
 
-    def _test(self, name: str, spec: Any, finding: bool = False) -> Sentence:
+    def _test(self, name: str, spec: Any, finding: bool = False, names: dict | None = None) -> Sentence:
+        names = names or {}
+
+        def named(value: Any) -> str:
+            return names.get(value) or value_name(value)
+
         if not isinstance(spec, dict):
             if isinstance(spec, bool) and not finding:
                 return Sentence(f"{name}：{'是' if spec else '否'}")
-            return Sentence(f"{name}为{value_name(spec)}")
+            return Sentence(f"{name}为{named(spec)}")
         texts = []
         for operator, operand in spec.items():
             if operator == "between" and isinstance(operand, list) and len(operand) == 2:
@@ -140,12 +148,12 @@ class ConditionText:
             elif operator in OPERATORS:
                 texts.append(f"{name}{OPERATORS[operator]} {operand}")
             elif operator == "in":
-                texts.append(f"{name}为{'、'.join(value_name(item) for item in operand)}之一"
-                             if len(operand) > 1 else f"{name}为{value_name(operand[0])}")
+                texts.append(f"{name}为{'、'.join(named(item) for item in operand)}之一"
+                             if len(operand) > 1 else f"{name}为{named(operand[0])}")
             elif operator == "not_in":
-                texts.append(f"{name}不是{'、'.join(value_name(item) for item in operand)}")
+                texts.append(f"{name}不是{'、'.join(named(item) for item in operand)}")
             elif operator == "not":
-                texts.append(f"{name}不是{value_name(operand)}")
+                texts.append(f"{name}不是{named(operand)}")
             elif operator == "stated":
                 texts.append(f"病历{'载明' if operand else '未载明'}{name}")
             else:

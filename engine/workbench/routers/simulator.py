@@ -55,6 +55,7 @@ def _context(request: Request) -> dict[str, Any]:
     plans = [(plan_id, revisions[-1].plan.title, [c.plan.revision for c in revisions])
              for plan_id, revisions in sorted(adjudicator.revisions.items(), key=lambda item: (item[1][0].plan.order or 99, item[0]))]
     return {"plans": plans, "findings": library.findings, "circumstances": library.circumstances, "kinds": KIND_NAMES,
+            "offices": library.offices,
             "uid": _uid, "example": EXAMPLE, "has_store": store_of(request) is not None, "max_rows": MAX_ROWS}
 
 

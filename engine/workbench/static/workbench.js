@@ -75,8 +75,11 @@
     if (target) { target.innerHTML = '<div class="problem"><h2>无法连接服务</h2></div>'; }
   });
 
-  // After content arrives: bring a focused source line into view.
+  // After content arrives: post a diff report's ticket into its frame; bring a focused source
+  // line into view.
   document.addEventListener("htmx:afterSettle", function (event) {
+    var post = event.detail.elt.querySelector ? event.detail.elt.querySelector("form[data-autosubmit]") : null;
+    if (post) { post.removeAttribute("data-autosubmit"); post.submit(); }
     var table = event.detail.elt.querySelector ? event.detail.elt.querySelector("[data-focus-line]") : null;
     var line = table && table.getAttribute("data-focus-line");
     if (line) {
