@@ -1,0 +1,58 @@
+"""What the office commands (publicity, notice, report) share: where decided claims come from
+and how offices are named."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from engine.cli.common import err
+
+OfficeNameOption = typer.Option([], "--office-name", help="how an office is named on paper, CODE=NAME, e.g. zunyi=遵义办事处 (repeatable)")
+
+
+def office_names(pairs: list[str]) -> dict[str, str]:
+    names = {}
+    for pair in pairs:
+        code, separator, name = pair.partition("=")
+        if not separator or not code.strip() or not name.strip():
+            err.print(f"error: --office-name takes CODE=NAME, e.g. zunyi=遵义办事处; got {pair!r}", markup=False)
+            raise typer.Exit(2)
+        names[code.strip()] = name.strip()
+    return names
+
+
+def parse_date(text: Optional[str], option: str) -> Optional[dt.date]:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        err.print(f"error: {option} takes a date such as 2024-07-01, got {text!r}", markup=False)
+        raise typer.Exit(2)
+
+
+def decided_claims(adjudicator, claims: Path) -> list:
+    """Claims of a file adjudicated in order on one in-memory history; a claim that fails is
+    named on stderr and left out."""
+    from engine.office.records import DecidedClaim, from_claims_file
+
+    if not claims.is_file():
+        err.print(f"error: {claims}: no such claims file", markup=False)
+        raise typer.Exit(2)
+    decided = []
+    for outcome in from_claims_file(adjudicator, claims):
+        if isinstance(outcome, DecidedClaim):
+            decided.append(outcome)
+        else:
+            err.print(f"warning: claim {outcome.claim_id or '(no id)'} left out: {'; '.join(outcome.errors)}", markup=False, highlight=False)
+    return decided
+
+
+def write(path: Path, data: bytes | str) -> None:
+    from engine.office.files import write_atomically
+
+    write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
