@@ -360,6 +360,9 @@ def test_enrol_command_exit_codes(tmp_path, monkeypatch):
     broken = write_xlsx(tmp_path / "cli-broken.xlsx", rows, application=APPLICATION)
     result = CliRunner().invoke(app, ["enrol", str(broken)])
     assert result.exit_code == 2 and "sheet 花名册, row 4, column C" in result.output
+    unknown = write_xlsx(tmp_path / "cli-unknown-office.xlsx", staff(3, 3), application={**APPLICATION, "办事处": "shanghai"})
+    result = CliRunner().invoke(app, ["enrol", str(unknown)])
+    assert result.exit_code == 2 and "unknown office 'shanghai'" in result.output
     conflicting = CliRunner().invoke(app, ["enrol", str(refused), "--office", "lanzhou"])
     assert conflicting.exit_code == 2 and "the application sheet says beijing, the command line lanzhou" in conflicting.output
 

@@ -169,6 +169,7 @@ def test_office_commands_write_their_files(tmp_path, monkeypatch):
                                  "--csv", str(tmp_path / "p.csv"), "--html", str(tmp_path / "p.html"), "--xlsx", str(tmp_path / "p.xlsx")])
     assert result.exit_code == 0, result.output
     assert len(list(csv.reader(io.StringIO((tmp_path / "p.csv").read_text(encoding="utf-8-sig"))))) == 3
+    assert "西藏办事处" in (tmp_path / "p.html").read_text(encoding="utf-8")  # the office's title in rules/offices.yaml
     assert runner.invoke(app, ["publicity", "fixtures/claims.jsonl", "--office", "xizang", "--month", "2024-13"]).exit_code == 2
 
 

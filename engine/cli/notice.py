@@ -40,7 +40,7 @@ def notice(
     from engine.office.notice import build_notice, notice_html, plan_titles
 
     adjudicator = load_adjudicator(plans, rules)
-    names = office_names(office_name)
+    names = office_names(office_name, adjudicator)
     titles = plan_titles(adjudicator)
     decided = decided_claims(adjudicator, claims)
     if claim:

@@ -11,11 +11,13 @@ import typer
 
 from engine.cli.common import err
 
-OfficeNameOption = typer.Option([], "--office-name", help="how an office is named on paper, CODE=NAME, e.g. zunyi=遵义办事处 (repeatable)")
+OfficeNameOption = typer.Option([], "--office-name", help="how an office is named on paper, CODE=NAME (repeatable); "
+                                "default: its title in rules/offices.yaml")
 
 
-def office_names(pairs: list[str]) -> dict[str, str]:
-    names = {}
+def office_names(pairs: list[str], adjudicator=None) -> dict[str, str]:
+    """Office code -> the name printed: rules/offices.yaml's titles, then the options given."""
+    names = dict(adjudicator.library.offices) if adjudicator is not None else {}
     for pair in pairs:
         code, separator, name = pair.partition("=")
         if not separator or not code.strip() or not name.strip():

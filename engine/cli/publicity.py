@@ -37,8 +37,8 @@ def publicity(
     except ValueError as error:
         err.print(f"error: --month: {error}", markup=False)
         raise typer.Exit(2)
-    names = office_names(office_name)
     adjudicator = load_adjudicator(plans, rules)
+    names = office_names(office_name, adjudicator)
     result = build_publicity(decided_claims(adjudicator, claims), office, month, names.get(office), parse_date(opens, "--opens"))
     for path, render in ((xlsx, publicity_xlsx), (csv_out, publicity_csv), (html, publicity_html)):
         if path:

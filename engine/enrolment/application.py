@@ -211,6 +211,10 @@ def decide_application(staff: StaffList, info: ApplicationInfo, plans: PlanSet, 
     today = today or dt.date.today()
     names = _PlanNames(plans)
     issues: list[Issue] = []
+    known_offices = plans.library.offices
+    if known_offices and info.office not in known_offices:
+        issues.append(Issue(f"unknown office {info.office!r}; rules/offices.yaml names: {', '.join(sorted(known_offices))}",
+                            file=staff.file))
     default_plan = None
     if info.plan is not None:
         try:
