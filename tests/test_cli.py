@@ -48,10 +48,13 @@ def test_adjudicate_writes_one_decision_per_claim():
 def test_explain_shows_clauses_and_numbers():
     result = run("adjudicate", str(ROOT / "fixtures" / "claims.jsonl"), "--explain")
     assert result.exit_code == 0
-    assert "waiting_period" in result.stdout and "等待期内出险" in result.stdout
-    assert "10000.00 × 0.50 + 4800.00 × 0.60" in result.stdout
-    assert "cap_per_term" in result.stdout
-    assert "definitions that take precedence, checked first" in result.stdout
+    assert "等待期内出险" in result.stdout and "waiting_period" not in result.stdout
+    assert "10,000.00 × 50% + 4,800.00 × 60% = ¥7,880.00" in result.stdout
+    assert "年度限额" in result.stdout and "cap_per_term" not in result.stdout
+    assert "先行判断 较重急性心肌梗死：不满足" in result.stdout
+    verbose = run("adjudicate", str(ROOT / "fixtures" / "claims.jsonl"), "--explain", "--verbose")
+    assert "waiting_period" in verbose.stdout and "benefit:inpatient-reimbursement:0" in verbose.stdout
+    assert "m-1001/inpatient-medical/e-im-2024/inpatient-reimbursement/paid" in verbose.stdout
 
 
 def test_a_bad_claim_is_reported_with_its_json_path_and_exit_2(tmp_path):

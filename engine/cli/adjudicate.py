@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.console import Console
 
 from engine.claims import read_claims_file
 from engine.cli.common import Evaluator, PlansOption, RulesOption, app, err, load_adjudicator, out
-from engine.explain import decision_tree, failure_tree
+from engine.officer_view import WIDE, failure_lines, library_titles, officer_tree
 from engine.ledger import MemoryLedger
 from engine.model.decision import ClaimFailure
 
@@ -20,7 +21,8 @@ def adjudicate(
     plans: Path = PlansOption,
     rules: Path = RulesOption,
     output: Optional[Path] = typer.Option(None, "--out", "-o", help="write JSONL decisions here instead of stdout"),
-    explain: bool = typer.Option(False, "--explain", help="show each decision as a tree (which clause, which numbers)"),
+    explain: bool = typer.Option(False, "--explain", help="show each decision as a claims officer reads it: a line in yuan, then each plan, benefit, computation and reason"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="with --explain: also rule ids, plan file hashes, formula inputs and ledger keys"),
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference), generated (Python source compiled from the same rules) or python"),
 ) -> None:
     """Adjudicate claims in order, each member's claims on the history of the ones before.
@@ -32,6 +34,9 @@ def adjudicate(
             err.print(f"error: {path}: no such claims file", markup=False)
             raise typer.Exit(1)
     adjudicator = load_adjudicator(plans, rules, evaluator.value)
+    titles = library_titles(adjudicator.library)
+    # piped into a file or a pager: lines as long as they are, not cut at 80 columns
+    shown = out if out.is_terminal else Console(width=WIDE, highlight=False)
     stream = (claim for path in claims for claim in read_claims_file(path))
     sink = output.open("w", encoding="utf-8") if output else None
     failed = 0
@@ -41,7 +46,7 @@ def adjudicate(
             failed += is_failure
             line = result.to_json() if is_failure else result.decision.to_json()
             if explain:
-                out.print(failure_tree(result) if is_failure else decision_tree(result.decision))
+                shown.print(failure_lines(result) if is_failure else officer_tree(result.decision, *titles, verbose=verbose))
             if sink:
                 sink.write(line + "\n")
             elif not explain:
