@@ -81,7 +81,7 @@ def updated(written: dict, outcome: Decision | ClaimFailure) -> dict:
         if written["skipped"] != actual:
             result["skipped"] = actual
     if isinstance(written.get("accumulators"), dict):
-        after = {change.key: change.after for change in outcome.accumulator_changes}
+        after = {change.key.label(member=False): change.after for change in outcome.accumulator_changes}
         result["accumulators"] = {key: value if _same_money(value, after[key]) else str(after[key])
                                   for key, value in written["accumulators"].items() if key in after}
     return result

@@ -133,7 +133,8 @@ def officer_tree(decision: Decision, findings: dict[str, str] | None = None, cir
     if verbose and decision.accumulator_changes:
         history = root.add("[dim]累计额度变动（ledger keys）[/]")
         for change in decision.accumulator_changes:
-            history.add(f"[dim]{escape(str(change.key))}: {change.before} → {change.after}[/]")
+            key = change.key.label() if hasattr(change.key, "label") else str(change.key)
+            history.add(f"[dim]{escape(key)}: {change.before} → {change.after}[/]")
     return root
 
 

@@ -54,7 +54,7 @@ def test_explain_shows_clauses_and_numbers():
     assert "先行判断 较重急性心肌梗死：不满足" in result.stdout
     verbose = run("adjudicate", str(ROOT / "fixtures" / "claims.jsonl"), "--explain", "--verbose")
     assert "waiting_period" in verbose.stdout and "benefit:inpatient-reimbursement:0" in verbose.stdout
-    assert "m-1001/inpatient-medical/e-im-2024/inpatient-reimbursement/paid" in verbose.stdout
+    assert "inpatient-medical/inpatient-reimbursement/paid@2024-01-01 of member:m-1001: 8080.00 → 15000.00" in verbose.stdout
 
 
 def test_a_bad_claim_is_reported_with_its_json_path_and_exit_2(tmp_path):

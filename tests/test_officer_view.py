@@ -52,7 +52,7 @@ def test_the_bundled_claims(tmp_path):
     # the formula line ends in what was paid, not in the formula's 10,400.00
     assert any(line.endswith("计算：10,000.00 × 50% + 9,000.00 × 60% = ¥10,400.00；已达年度限额，实付 ¥6,920.00") for line in lines)
     text = result.stdout
-    for technical in ("benefit:", "exclusion:", "m-1001/", "SHA-256", "this diagnosis in", "cap_per_term", "waiting_period"):
+    for technical in ("benefit:", "exclusion:", "member:m-1001", "SHA-256", "this diagnosis in", "cap_per_term", "waiting_period"):
         assert technical not in text, f"{technical!r} shown without --verbose"
     assert max(len(line) for line in lines) > 80  # piped: lines are not cut at 80 columns
 
@@ -67,7 +67,7 @@ def test_verbose_adds_rule_ids_plan_hashes_and_ledger_keys(adjudicator):
     plan_hash = decision.enrolments[0].plan_hash[:12]
     assert plan_hash not in plain and plan_hash in verbose
     assert "规则 benefit:inpatient-reimbursement:0" in verbose and "benefit:" not in plain
-    assert "m-1001/inpatient-medical/e-im-2024/inpatient-reimbursement/paid: 8080.00 → 15000.00" in verbose
+    assert "inpatient-medical/inpatient-reimbursement/paid@2024-01-01 of member:m-1001: 8080.00 → 15000.00" in verbose
     assert set(plain.splitlines()) <= {line.split(" 参保 ")[0].split(" 规则 ")[0] for line in verbose.splitlines()} | set(plain.splitlines())
 
 

@@ -150,7 +150,7 @@ def test_update_rewrites_a_block_expectation_whose_lines_changed(repo, tmp_path)
               status: paid
               lines:
                 inpatient-reimbursement: "500.00"   # (1,500 − 500) × 50%
-          accumulators: {m1/inpatient-medical/e1/inpatient-reimbursement/paid: "500.00"}
+          accumulators: {inpatient-medical/inpatient-reimbursement/paid@2024-01-01: "500.00"}
 # end of file
 """, encoding="utf-8")
     result = runner.invoke(app, ["test", str(cases), "--update", "--yes"])
