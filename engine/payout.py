@@ -247,8 +247,10 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
         formula=text + f" = {format_money(computed)}",
         inputs=inputs, caps=caps, clause=context.rule, note_code=None, note=None,
     )
-    if payable_days == 0:
+    if payable_days == 0 and benefit.deductible_days:
         return _with_note(line, "within_deductible_days", f"住院天数未超过免赔天数（{benefit.deductible_days}天）")
+    if payable_days == 0:  # a same-day stay on a plan without deductible days
+        return _with_note(line, "nothing_to_pay", "住院天数为0天，无可给付天数")
     if paid_days < payable_days:
         return _with_note(line, "day_limit_reached", f"本保障期已达最高给付天数（{benefit.max_days_per_term}天）")
     return _annotate(line)
