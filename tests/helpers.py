@@ -9,8 +9,15 @@ from hypothesis import HealthCheck, settings
 from engine import MemoryLedger
 from engine.model.decision import ClaimFailure
 
-EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "120"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The profile (tests/conftest.py) sets how deep a run goes: `deep` draws ten times the examples.
+DEPTH = 10 if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else 1
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", str(120 * DEPTH)))
+SETTINGS = settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
+
+
+def budget(examples: int, **extra) -> settings:
+    """Settings for a property that draws `examples` examples in an ordinary run."""
+    return settings(max_examples=examples * DEPTH, suppress_health_check=[HealthCheck.too_slow], **extra)
 
 
 def adjudicate_valid(adjudicator, claims) -> list:

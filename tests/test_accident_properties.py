@@ -1,5 +1,5 @@
-"""Properties of the accident family (catalogue §2.5–§2.8, §0) over random accident sequences,
-and an independent reference model of the accident plan agreeing with the engine to the fen.
+"""Properties of the accident family (catalogue §2.5–§2.8, §0) over random accident sequences;
+the oracle (tests/oracle/) agrees with the engine to the fen on them too.
 
 Examples per property: PROPERTY_EXAMPLES (default 120)."""
 
@@ -10,12 +10,13 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from hypothesis import given, note
+from hypothesis import example, given, note
 from hypothesis import strategies as st
 
 from helpers import SETTINGS, adjudicate_valid
-from accident_reference import AccidentReference, SUMS
 from accident_strategies import accident_sequences
+from oracle.accidents import SUMS
+from oracle_harness import agree
 
 MEDICAL = {"inpatient-reimbursement", "accidental-medical"}
 
@@ -36,13 +37,9 @@ def lines(decision, enrolment_id):
 
 @SETTINGS
 @given(accident_sequences())
-def test_the_reference_model_agrees_to_the_fen(adjudicator, drawn):
-    context, claims = drawn
-    reference = AccidentReference(context["tier"], context["schedule"], context["risk"])
-    for decision, claim in zip(adjudicate_valid(adjudicator, claims), claims):
-        note(decision.to_json())
-        expected = reference.claim(claim["event"])
-        assert lines(decision, "acc") == expected
+def test_the_oracle_agrees_to_the_fen(adjudicator, drawn):
+    _, claims = drawn
+    agree(adjudicator, claims)
 
 
 @SETTINGS
@@ -71,9 +68,31 @@ def test_limits_and_indemnity_hold_for_every_sequence(adjudicator, drawn):
                 "medical benefits above the cost left after the fund and other reimbursement"
 
 
+def _three_accidents(tier: int, grades: tuple[int, ...]) -> tuple[dict, list[dict]]:
+    member = {"member_id": "m1", "gender": "male", "birth_date": "1980-03-01", "office": "beijing",
+              "medical_insurance": "urban_employee", "employment": "standard", "occupation_risk": "high"}
+    enrolments = [{"enrolment_id": "acc", "plan": "accident", "tier": tier, "fee_schedule": "normal", "fee_paid": "74.00",
+                   "start": "2024-01-01", "end": "2024-12-31"}]
+    claims = [{"claim_id": f"c{n}", "member": member, "enrolments": enrolments,
+               "event": {"kind": "accident", "accident_id": f"a{n}", "accident_date": f"2024-0{n + 2}-01",
+                         "injuries": [{"item": "head", "grade": grade}]}} for n, grade in enumerate(grades)]
+    return {"tier": tier}, claims
+
+
 @SETTINGS
 @given(accident_sequences())
+# The one-fen case this property once failed on, at random: tier 3, two disabilities of 50%.
+# Full fee: 15,000 + 15,000 = S = 30,000, so a third accident gets 0.00. Proportional (74/93):
+# 11,935.48 + 11,935.48 = 23,870.96, each line rounded once, while the rounded proportional S
+# is 23,870.97: a third accident gets the fen that is left, 0.01 > 0.00. That is the documented
+# reading (every limit × the proportion, rounded; each line rounded once), so the proportional
+# member's total reaches exactly the proportional S; a claim-by-claim comparison is not a
+# property of it, the running totals are.
+@example(_three_accidents(3, (6, 6, 10)))
 def test_a_proportional_payment_is_never_above_the_full_one(adjudicator, drawn):
+    """Per benefit, what a high-risk member on the normal fee has been paid so far never
+    exceeds what the same member on the high-risk fee has been paid so far; a line no limit cut
+    is never above the full one."""
     _, claims = drawn
     proportional, full = copy.deepcopy(claims), copy.deepcopy(claims)
     for claim in proportional:
@@ -82,12 +101,15 @@ def test_a_proportional_payment_is_never_above_the_full_one(adjudicator, drawn):
     for claim in full:
         claim["member"] = dict(claim["member"], occupation_risk="high")
         claim["enrolments"] = [on_schedule(e, "high_risk") for e in claim["enrolments"]]
+    so_far_cut, so_far_whole = defaultdict(Decimal), defaultdict(Decimal)
     for cut, whole in zip(adjudicate_valid(adjudicator, proportional), adjudicate_valid(adjudicator, full)):
-        cut_lines, whole_lines = lines(cut, "acc"), lines(whole, "acc")
-        assert cut.total <= whole.total
-        for benefit, amount in cut_lines.items():
-            assert amount <= whole_lines[benefit]
-
+        whole_lines = {line.benefit: line for e in whole.enrolments if e.enrolment_id == "acc" for line in e.lines}
+        for line in (line for e in cut.enrolments if e.enrolment_id == "acc" for line in e.lines):
+            so_far_cut[line.benefit] += line.amount
+            so_far_whole[line.benefit] += whole_lines[line.benefit].amount
+            assert so_far_cut[line.benefit] <= so_far_whole[line.benefit], line.benefit
+            if line.note_code != "cap_reached" and whole_lines[line.benefit].note_code != "cap_reached":
+                assert line.amount <= whole_lines[line.benefit].amount, line.benefit
 
 
 @SETTINGS
