@@ -212,12 +212,13 @@ def _same_accident(draw, member_id, steps):
     chosen = draw(accident_enrolment(start, enrolment_id=f"e-{member_id}")) if plan == "accident" else \
         enrolment(plan, f"e-{member_id}", start, units=draw(st.integers(1, 3)))
     day = start + draw(st.integers(0, 150)) * DAY
-    events = []
+    events, assessed = [], day
     for step in steps:
+        assessed += draw(st.integers(1, 40)) * DAY  # each assessment after more treatment
         if step == "death":
             events.append(accident_event("a1", day, death=day + draw(st.integers(0, 180)) * DAY))
         else:
-            events.append(accident_event("a1", day, injuries_=[{"item": "head", "grade": step}]))
+            events.append(accident_event("a1", day, injuries_=[{"item": "head", "grade": step}], treatment_end=assessed))
     return claims_of(person, [chosen], events, prefix=f"{member_id}-c")
 
 
@@ -265,7 +266,7 @@ def _medical(draw, member_id, case):
     if target in ("cap", "event cap"):
         for n in range(draw(st.integers(0, 2))):
             event = accident_event("a1" if plan == "event-accident" else f"a{n}", day,
-                                   medical=draw(care_costs(draw(st.integers(0, 500_000)))))
+                                   medical=draw(care_costs(draw(st.integers(0, 500_000)))), treatment_end=day + (n + 1) * DAY)
             claims += claims_of(person, enrolments, [event], prefix=f"{member_id}-p{n}-")
     event = accident_event("a1", day, medical=draw(care_costs(0)))
 
@@ -304,7 +305,7 @@ def _deductible_spread(draw, member_id, split):
     first, second = split
     events = [accident_event("a1", day, medical=draw(care_costs(first))),
               draw(accident_stay("a1", day + 2 * DAY, base=second)) if draw(st.booleans()) else
-              accident_event("a1", day + 5 * DAY, medical=draw(care_costs(second))),
+              accident_event("a1", day, medical=draw(care_costs(second)), treatment_end=day + 5 * DAY),
               accident_event("a2", day + 9 * DAY, medical=draw(care_costs(draw(st.integers(0, 20_000)))))]
     return claims_of(person, [chosen], events, prefix=f"{member_id}-c")
 
@@ -508,14 +509,18 @@ def _multi(draw, member_id, shape):
                   enrolment("refundable-accident", f"rf-{member_id}", start, units=draw(st.integers(1, 3))),
                   enrolment("event-accident", f"ev-{member_id}", start)]
     enrolments = draw(st.permutations(enrolments))
-    day = start + draw(st.integers(0, 200)) * DAY
-    events = []
+    accident_day = start + draw(st.integers(0, 200)) * DAY
+    day, events = accident_day, []
     for n in range(shape):
         base = draw(st.sampled_from((0, 5_000, 10_000, 60_000, 400_000, 1_500_000, 3_000_000)))
-        event = draw(accident_stay("a1", day, base=base, on_duty=True)) if draw(st.integers(0, 2)) else \
-            accident_event("a1", day, medical=draw(care_costs(base)), injuries_=draw(injuries()) if draw(st.booleans()) else None)
+        if draw(st.integers(0, 2)):
+            event = draw(accident_stay("a1", day, base=base, on_duty=True))
+            day = dt.date.fromisoformat(event["discharge"]) + draw(st.integers(1, 20)) * DAY
+        else:
+            event = accident_event("a1", accident_day, medical=draw(care_costs(base)), treatment_end=day,
+                                   injuries_=draw(injuries()) if draw(st.booleans()) else None)
+            day += draw(st.integers(1, 20)) * DAY
         events.append(event)
-        day += draw(st.integers(1, 20)) * DAY
     return claims_of(person, enrolments, events, prefix=f"{member_id}-c")
 
 

@@ -79,8 +79,36 @@ def boundary_births(draw, start: dt.date, low: int, high: int) -> dt.date:
 
 
 def claims_of(member_: dict, enrolments: list[dict], events: list[dict], prefix: str = "c") -> list[dict]:
+    """The member's claims, one per event, leaving out an event that repeats an earlier one."""
     return [{"claim_id": f"{prefix}{i + 1}", "member": member_, "enrolments": enrolments, "event": event}
-            for i, event in enumerate(events)]
+            for i, event in enumerate(genuine(events))]
+
+
+def genuine(events: list[dict]) -> list[dict]:
+    """The events of one person that could all have happened: no two stays sharing a night (or
+    the same same-day stay twice), no diagnosis of the same code on the same date twice, no
+    accident event sent twice as it was, one death. The engine holds such repeats as suspected
+    duplicates (README, "Suspected duplicates"); a generated sequence never needs them."""
+    kept: list[dict] = []
+    for event in events:
+        if not any(_repeats(event, earlier) for earlier in kept):
+            kept.append(event)
+    return kept
+
+
+def _repeats(event: dict, earlier: dict) -> bool:
+    if event["kind"] != earlier["kind"]:
+        return False
+    kind = event["kind"]
+    if kind == "hospital_stay":
+        a1, d1, a2, d2 = (dt.date.fromisoformat(x) for x in (earlier["admission"], earlier["discharge"], event["admission"], event["discharge"]))
+        return (a2 < d1 and a1 < d2) or (a1, d1) == (a2, d2)
+    if kind == "diagnosis":
+        codes = lambda e: {d["code"].strip().upper() for d in e["diagnoses"]}
+        return event["diagnosis_date"] == earlier["diagnosis_date"] and bool(codes(event) & codes(earlier))
+    if kind == "accident":
+        return event == earlier
+    return kind == "death"
 
 
 def smallest(low: int, high: int, reaches: Callable[[int], bool]) -> int:

@@ -498,5 +498,5 @@ def free_sequences(draw) -> list[dict]:
             circumstances += drawn_circumstances
         cause = "accident" if draw(st.integers(0, 6)) == 0 else "disease"
         events.append(diagnosis_event(day, diagnoses, procedures, sorted(set(circumstances)), cause))
-        day += draw(st.integers(0, 90)) * DAY
+        day += draw(st.integers(1, 90)) * DAY
     return setup.claims(events)
