@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 from engine.adjudicate import Firing, decide
 from engine.claims import claim_id_of, parse_claim
 from engine.planset import PlanSet
-from engine.errors import ClaimError, LedgerError, RuleEvaluationError
+from engine.errors import ClaimError, LedgerError, RuleEvaluationError, quoted
 from engine.facts import build_diagnosis_facts, build_fact
 from engine.events import events_key, events_of_claim
 from engine.identity import claim_key, resolve_person
@@ -58,6 +58,14 @@ def make_evaluator(name: str):
 
         return GeneratedEvaluator()
     raise ValueError(f"unknown evaluator {name!r}; expected durable, generated or python")
+
+
+INTERNAL_ERROR = "internal error (a defect of the adjudicator; nothing was recorded for this claim)"
+
+
+def internal_error(error: Exception) -> str:
+    """The failure message of a claim that met a defect: what a partner reports back."""
+    return f"{INTERNAL_ERROR}: {type(error).__name__}: {quoted(str(error), 200)}"
 
 
 class _CollectorPaused:
@@ -175,6 +183,8 @@ class Adjudicator:
             return claim, targets, skipped
         except ClaimError as error:
             return ClaimFailure(claim_id=claim_id_of(raw), errors=[str(issue) for issue in error.issues])
+        except Exception as error:  # a defect must cost one claim, never the batch (and is reported as one)
+            return ClaimFailure(claim_id=claim_id_of(raw), errors=[internal_error(error)])
 
     def _decide_and_record(self, item, fired, ledger: Ledger) -> AdjudicationResult | ClaimFailure:
         claim, targets, skipped = item
@@ -184,6 +194,11 @@ class Adjudicator:
             return ClaimFailure(claim_id=claim.claim_id, errors=[f"claim {claim.claim_id!r} was already adjudicated; it is not paid twice"])
         try:
             result = self.decide(claim, targets, skipped, fired, ledger)
+        except ClaimError as error:
+            return ClaimFailure(claim_id=claim.claim_id, errors=[str(issue) for issue in error.issues])
+        except Exception as error:  # as in _prepare: a defect costs this claim, never the batch
+            return ClaimFailure(claim_id=claim.claim_id, errors=[internal_error(error)])
+        try:  # a store that cannot be written stops the batch; a refused claim fails alone
             ledger.apply(claim_key(claim.claim_id), result.changes, result.recording)
         except ClaimError as error:
             return ClaimFailure(claim_id=claim.claim_id, errors=[str(issue) for issue in error.issues])

@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from engine.api import Adjudicator
-from engine.claims import parse_claim
+from engine.claims import ClaimRecord, parse_claim
 from engine.errors import ClaimError
 from engine.identity import claim_key
 from engine.ledger import MemoryLedger
+from engine.model.claim import Claim
 from engine.model.decision import ClaimFailure, Decision
+from engine.model.types import normalise_id
 from engine.money import ZERO
 
 CHUNK_CLAIMS = 2000
@@ -218,7 +220,7 @@ def _start_worker(base: PlanSource, head: PlanSource, evaluator: str, top: int) 
     _WORKER["top"] = top
 
 
-def _diff_chunk(lines: list[str]) -> Summary:
+def _diff_chunk(records: list[ClaimRecord]) -> Summary:
     """Adjudicate a chunk of whole members under both plan sets; its summary.
 
     A claim none of whose enrolments is in a changed plan, of a member none of whose earlier
@@ -226,11 +228,11 @@ def _diff_chunk(lines: list[str]) -> Summary:
     its base outcome is reused, and its changes are recorded in the head's ledger too. From a
     member's first claim that touches a changed plan on, the member is adjudicated under both."""
     claims = []
-    for line in lines:
+    for record in records:
         try:
-            claims.append(parse_claim(line))  # parsed once, adjudicated twice
+            claims.append(parse_claim(record))  # parsed once, adjudicated twice
         except ClaimError:
-            claims.append(line)  # each side reports the failure in its place
+            claims.append(record)  # each side reports the failure in its place
     changed = _WORKER["changed"]
     base_results = list(_WORKER["base"].adjudicate_many(claims, MemoryLedger()))
     head_ledger = MemoryLedger()
@@ -238,7 +240,7 @@ def _diff_chunk(lines: list[str]) -> Summary:
     apart: set[str] = set()
     rerun: list[int] = []
     for index, claim in enumerate(claims):
-        member = claim.member.member_id if not isinstance(claim, str) else None
+        member = claim.member.member_id if isinstance(claim, Claim) else None
         result = base_results[index]
         touches = member is None or any(e.plan in changed for e in claim.enrolments)
         if touches or member in apart or isinstance(result, ClaimFailure):
@@ -259,25 +261,36 @@ def _outcome(result):
     return result if isinstance(result, ClaimFailure) else result.decision
 
 
-def member_chunks(lines: Iterable[str], size: int = CHUNK_CLAIMS) -> Iterator[list[str]]:
-    """Chunks of about `size` claims that never split a member's run of claims."""
-    chunk: list[str] = []
+def member_chunks(records: Iterable[ClaimRecord | str], size: int = CHUNK_CLAIMS) -> Iterator[list[ClaimRecord]]:
+    """Chunks of about `size` claims that never split a member's run of claims (found in the
+    text, not decoded: the workers decode). Records from `read_claims_file`, or JSON lines."""
+    chunk: list[ClaimRecord] = []
     last = None
-    for line in lines:
-        if not line.strip():
-            continue
-        match = _MEMBER.search(line)
-        member = match.group(1) if match else None
+    for item in records:
+        if isinstance(item, str):
+            if not item.strip():
+                continue
+            item = ClaimRecord(None, text=item)
+        match = _MEMBER.search(item.text or "")
+        member = _member_key(match.group(1)) if match else None
         if len(chunk) >= size and member != last:
             yield chunk
             chunk = []
-        chunk.append(line)
+        chunk.append(item)
         last = member
     if chunk:
         yield chunk
 
 
-def run_diff(claims: Iterable[str], base: PlanSource, head: PlanSource, *, workers: int = 2,
+def _member_key(raw: str) -> str:
+    """The member id as the engine keeps it, so `ｍ1` and `m1` stay in one chunk."""
+    try:
+        return normalise_id(raw)
+    except ValueError:
+        return raw
+
+
+def run_diff(claims: Iterable[ClaimRecord | str], base: PlanSource, head: PlanSource, *, workers: int = 2,
              evaluator: str = "durable", top: int = 10, progress: Callable[[int], None] | None = None) -> Summary:
     """Adjudicate every claim under both plan sets; `progress(n)` is called as chunks finish."""
     summary = Summary()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.model.library import DisabilityGrades
+from engine.terms import add_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def combined_grade(standard: DisabilityGrades, injuries) -> Assessment:
 
 def assessment_date(standard: DisabilityGrades, accident_date: dt.date, treatment_end: dt.date | None) -> tuple[dt.date, str]:
     """When the disability is assessed: at the end of treatment, or on the assessment day."""
-    deadline = accident_date + dt.timedelta(days=standard.assessment_day)
+    deadline = add_days(accident_date, standard.assessment_day)
     if treatment_end is not None and treatment_end <= deadline:
         return treatment_end, f"treatment ended {treatment_end}"
     return deadline, f"day {standard.assessment_day} after the accident ({deadline})"

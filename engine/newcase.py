@@ -15,10 +15,11 @@ import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from engine.api import Adjudicator
 from engine.claims import read_claims_file
+from engine.errors import ClaimError
 from engine.expectations import fresh
 from engine.ledger import MemoryLedger
 from engine.model.decision import ClaimFailure
@@ -58,7 +59,7 @@ def cases_from_claims(corpus: Path, claim_ids: list[str], adjudicator: Adjudicat
     """One case per claim id, with the member's earlier claims of `corpus` before it."""
     wanted = set(claim_ids)
     members: dict[str, str] = {}  # claim id -> member id
-    for raw in read_claims_file(corpus):
+    for raw in _claims_data(corpus):
         if isinstance(raw, dict) and raw.get("claim_id") in wanted:
             members[raw["claim_id"]] = str((raw.get("member") or {}).get("member_id"))
     missing = [claim_id for claim_id in claim_ids if claim_id not in members]
@@ -66,7 +67,7 @@ def cases_from_claims(corpus: Path, claim_ids: list[str], adjudicator: Adjudicat
         raise ValueError(f"no claim {', '.join(map(repr, missing))} in {corpus}")
     history: dict[str, list[dict]] = {member: [] for member in members.values()}
     runs: dict[str, list[dict]] = {}
-    for raw in read_claims_file(corpus):
+    for raw in _claims_data(corpus):
         member = str((raw.get("member") or {}).get("member_id")) if isinstance(raw, dict) else None
         if member in history:
             history[member].append(raw)
@@ -81,6 +82,15 @@ def cases_from_claims(corpus: Path, claim_ids: list[str], adjudicator: Adjudicat
         outcome = outcome if isinstance(outcome, ClaimFailure) else outcome.decision
         cases.append(_case(claim_id, claims, fresh(outcome), outcome, label, today))
     return cases
+
+
+def _claims_data(corpus: Path) -> Iterator[Any]:
+    """The decoded claims of a corpus, unreadable records skipped (they have no claim id)."""
+    for record in read_claims_file(corpus):
+        try:
+            yield record.data()
+        except ClaimError:
+            continue
 
 
 def _case(claim_id: str, claims: list[dict], expected: dict, outcome, corpus: str, today: str) -> NewCase:

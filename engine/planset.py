@@ -15,7 +15,7 @@ from engine.model.claim import Claim, Enrolment
 from engine.model.plan import FeeTable, PerTier, PerUnit
 from engine.model.decision import SkippedEnrolment
 from engine.rules.compiler import CompiledPlan, RuleLibrary
-from engine.terms import Target, continuity, covers
+from engine.terms import Target, add_days, continuity, covers
 
 
 class PlanSet:
@@ -209,7 +209,7 @@ def _term_issues(plan, enrolment: Enrolment, where: str) -> list[Issue]:
     if plan.term_years is None:
         return []
     for years in plan.term_years:
-        if enrolment.end + dt.timedelta(days=1) in anniversaries(enrolment.start, years):
+        if add_days(enrolment.end, 1) in anniversaries(enrolment.start, years):
             return []
     lengths = " or ".join(f"{years} year{'s' if years > 1 else ''}" for years in plan.term_years)
     return [Issue(f"plan {plan.plan} has terms of {lengths}: {enrolment.start} to {enrolment.end} is not one", f"{where}.end")]
@@ -217,7 +217,9 @@ def _term_issues(plan, enrolment: Enrolment, where: str) -> list[Issue]:
 
 def anniversaries(day: dt.date, years: int) -> set[dt.date]:
     """The same day `years` later; for 29 February in a common year both readings, 28 February
-    and 1 March, are accepted."""
+    and 1 March, are accepted; none beyond the calendar's last year."""
+    if day.year + years > dt.MAXYEAR:
+        return set()
     try:
         return {day.replace(year=day.year + years)}
     except ValueError:

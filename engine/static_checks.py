@@ -30,6 +30,7 @@ from engine.model.plan import LumpSum
 from engine.planset import PlanSet
 from engine.rules.compiler import CompiledPlan, RuleLibrary
 from engine.rules.normal_form import TooComplex, flat_alternatives, simplify
+from engine.terms import add_days
 from engine.yamlsource import read_yaml
 
 ALTERNATIVES_LIMIT = 4000
@@ -65,11 +66,11 @@ def revision_issues(revisions_by_plan: dict[str, list[CompiledPlan]]) -> tuple[l
             where = f"revision {earlier.plan.revision} ({earlier.plan.effective_from} – {end or 'open'})"
             if end is None or end >= start:
                 overlaps.append(_report(later, f"revision {later.plan.revision} starts {start}, while {where} is still in force; "
-                                               f"end the earlier one with effective_to: {start - dt.timedelta(days=1)}",
+                                               f"end the earlier one with effective_to: {add_days(start, -1)}",
                                         ("effective_from",)))
             elif (start - end).days > 1:
                 gaps.append(_report(later, f"no revision of {later.plan.plan} is in force from {end + dt.timedelta(days=1)} "
-                                           f"to {start - dt.timedelta(days=1)}: enrolments starting then are refused",
+                                           f"to {add_days(start, -1)}: enrolments starting then are refused",
                                     ("effective_from",)))
     return overlaps, gaps
 

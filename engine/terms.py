@@ -28,8 +28,17 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return years
 
 
+def add_days(day: dt.date, days: int) -> dt.date:
+    """`day` + `days`, held at the calendar's ends: an open-ended term (`end: 9999-12-31`) has
+    no day after it, and date arithmetic on it must not raise."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 def renews(previous: Enrolment, following: Enrolment) -> bool:
-    return previous.start < following.start and following.start <= previous.end + dt.timedelta(days=RENEWAL_GRACE_DAYS)
+    return previous.start < following.start and (following.start - previous.end).days <= RENEWAL_GRACE_DAYS
 
 
 def continuity(enrolment: Enrolment, enrolments: list[Enrolment]) -> tuple[bool, dt.date]:

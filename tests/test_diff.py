@@ -136,7 +136,7 @@ def test_the_generator_is_deterministic_by_seed(tmp_path):
 
 def test_chunks_never_split_a_member():
     chunks = list(member_chunks(CORPUS, size=50))
-    members = [{re.search(r'"member_id": "([^"]+)"', line).group(1) for line in chunk} for chunk in chunks]
+    members = [{re.search(r'"member_id": "([^"]+)"', line).group(1) for line in (record.text for record in chunk)} for chunk in chunks]
     for earlier, later in zip(members, members[1:]):
         assert not earlier & later
     assert sum(map(len, chunks)) == len(CORPUS)

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from engine.cli.common import Evaluator, RulesOption, app, err, load_adjudicator, out
+from engine.errors import ClaimError
 
 @app.command()
 def diff(
@@ -38,6 +39,7 @@ def diff(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from engine.claims import count_records, read_claims_file
     from engine.diff import PlanSource, check_thresholds, git_source, run_diff, validate_thresholds
     from engine.diff_report import print_terminal, to_html, to_json, to_markdown
 
@@ -62,13 +64,17 @@ def diff(
         except ValueError as error:
             err.print(f"error: {error}", markup=False)
             raise typer.Exit(1)
-        total = sum(1 for line in claims.open(encoding="utf-8") if line.strip())
-        with Progress(TextColumn("diff"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, disable=quiet) as bar:
-            task = bar.add_task("claims", total=total)
-            with claims.open(encoding="utf-8") as lines:
-                summary = run_diff(lines, base_source, head_source, workers=workers, evaluator=evaluator.value, top=top,
-                                   progress=lambda n: bar.advance(task, n))
+        try:
+            total = count_records(claims)
+            with Progress(TextColumn("diff"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, disable=quiet) as bar:
+                task = bar.add_task("claims", total=total)
+                summary = run_diff(read_claims_file(claims), base_source, head_source, workers=workers,
+                                   evaluator=evaluator.value, top=top, progress=lambda n: bar.advance(task, n))
+        except ClaimError as error:  # the file itself cannot be read (each bad record fails alone)
+            for issue in error.issues:
+                err.print(f"error: {issue}", markup=False)
+            raise typer.Exit(1)
         label_base, label_head = base_source.label, head_source.label
     if not quiet:
         print_terminal(out, summary, label_base, label_head)
