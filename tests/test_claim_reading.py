@@ -57,11 +57,11 @@ def assert_fails_alone(adjudicator, path: Path, *words: str, where: str | None =
 # -- findings that lost a whole batch --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("plan, units", [("inpatient-medical", 2), ("event-accident", 1)])
-def test_an_enrolment_ending_in_year_9999_never_stops_the_batch(adjudicator, tmp_path, plan, units):
+@pytest.mark.parametrize("plan, units, fee", [("inpatient-medical", 2, "120.00"), ("event-accident", 1, "0.00")])
+def test_an_enrolment_ending_in_year_9999_never_stops_the_batch(adjudicator, tmp_path, plan, units, fee):
     """Found: OverflowError computing `end + 1 day` (all 616 fuzz crashes were this)."""
     claim = stay_claim("c-9999")
-    claim["enrolments"][0].update(plan=plan, units=units, end="9999-12-31")
+    claim["enrolments"][0].update(plan=plan, units=units, fee_paid=fee, end="9999-12-31")
     (outcome,) = adjudicator.adjudicate_many([claim])
     if plan == "inpatient-medical":  # a one-year plan: a term to 9999 is a located data error
         assert isinstance(outcome, ClaimFailure)
