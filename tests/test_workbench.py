@@ -14,7 +14,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from engine.testcases import load_cases, run_case
-from workbench_app import ROOT, bearer, make_app
+from workbench_app import ROOT, bearer, bundled_plans, make_app, tokens_file  # noqa: F401  (fixtures)
 
 HOSPITAL_FORM = {  # the README's claim: (7,000.00 − 1,000.00 deductible) × 40% = 2,400.00
     "claim_id": "c-1",
@@ -44,8 +44,9 @@ RATE_OVERRIDE = {"overrides.o1.plan": "inpatient-medical", "overrides.o1.path": 
 
 
 @pytest.fixture(scope="module")
-def client(adjudicator):
-    return TestClient(make_app(adjudicator))
+def client(bundled_plans, tokens_file):
+    with TestClient(make_app(bundled_plans, tokens_file)) as test_client:
+        yield test_client
 
 
 def totals(html: str) -> list[str]:

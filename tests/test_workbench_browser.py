@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench_app import ROOT, TOKENS, make_app
+from workbench_app import ROOT, TOKENS, bundled_plans, make_app, tokens_file  # noqa: F401  (fixtures)
 
 browsers = pytest.importorskip("engine.office.browser", reason="the browser launcher (engine/office/browser.py) is not installed")
 chromium, why_unavailable = browsers.chromium, browsers.why_unavailable
@@ -25,10 +25,11 @@ pytestmark = pytest.mark.skipif(why_unavailable() is not None, reason=f"no brows
 
 
 @pytest.fixture(scope="module")
-def base_url(adjudicator):
+def base_url(bundled_plans, tokens_file):
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(make_app(adjudicator), host="127.0.0.1", port=0, log_level="warning"))
+    app = make_app(bundled_plans, tokens_file)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -26,8 +26,9 @@ from engine.service.plan_registry import LoadedPlans, PlanRegistry, PlanSetRejec
 from engine.service.problems import Problem, handle_problem, problem_response
 from engine.service.routers import admin, claims, health, plans, simulations
 from engine.service.settings import ServiceSettings
+from engine.workbench import router as workbench
 
-ROUTERS = (health.router, plans.router, simulations.router, claims.router, admin.router)
+ROUTERS = (health.router, plans.router, simulations.router, claims.router, admin.router, workbench)
 VERSION = "0.1.0"
 log = logging.getLogger("uvicorn.error").getChild("adjudicator")  # shown by uvicorn's log configuration
 

@@ -1,7 +1,8 @@
 """What the workbench takes from the service it is mounted in, in one place: the token check,
 the plan set in force, the ledger, and where case files and corpora are.
 
-The service's app factory keeps these on `app.state`: `guard` (bearer tokens and roles),
+Routes check tokens with the service's own dependency (`engine.service.auth.require`). The
+service's app factory keeps on `app.state`: `guard` (bearer tokens and roles),
 `plans` (the plan registry; `.current.adjudicator` is the set in force) and `store` (the
 ledger). The workbench adds nothing to them and writes nothing through them: pages only read
 plans and ledger, and adjudicate without recording.
@@ -13,24 +14,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from engine.api import Adjudicator
-
-ANY_ROLE = "any"  # the service's word for "any valid token"
-
-bearer = HTTPBearer(auto_error=False, description="a token from the service's tokens file")
-
-
-def needs(role: str):
-    """A route dependency: the request's bearer token must hold `role` (401/403 otherwise, as
-    the service answers them)."""
-
-    def check_role(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
-        request.app.state.guard.check(credentials, role)
-
-    return Depends(check_role)
+from engine.service.auth import ANY_ROLE, ROLES, bearer, require  # noqa: F401  (the service's token check, re-exported)
 
 
 def roles_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> frozenset[str] | None:
@@ -38,7 +26,7 @@ def roles_of(request: Request, credentials: HTTPAuthorizationCredentials | None)
     (`--insecure-dev`); None for no token or an unknown one."""
     tokens = request.app.state.guard.tokens
     if tokens is None:
-        return frozenset({"adjudicate", "simulate", "read", "admin"})
+        return frozenset(ROLES)
     if credentials is None:
         return None
     return tokens.roles_of(credentials.credentials)

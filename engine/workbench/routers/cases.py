@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from engine.workbench.access import adjudicator_in_force, folders, needs
+from engine.workbench.access import adjudicator_in_force, folders, require
 from engine.workbench.case_runs import MAX_UPLOAD_BYTES, case_files, run_file, run_upload
 from engine.workbench.rendering import render
 
-router = APIRouter(prefix="/ui/cases", include_in_schema=False, dependencies=[needs("simulate")])
+router = APIRouter(prefix="/ui/cases", include_in_schema=False, dependencies=[require("simulate")])
 
 
 @router.get("")

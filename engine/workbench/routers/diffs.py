@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from engine.workbench.access import adjudicator_in_force, folders, needs
+from engine.workbench.access import adjudicator_in_force, folders, require
 from engine.workbench.claim_form import FormError, nested, overrides_from_form
 from engine.workbench.diff_reports import (MAX_REPORT_BYTES, REPORT_POLICY, SHELF, ReportError, corpora, corpus_diff,
                                            read_report, render, report_json)
@@ -17,7 +17,7 @@ from engine.workbench.rendering import render as page
 router = APIRouter(prefix="/ui/diffs", include_in_schema=False)
 
 
-@router.get("", dependencies=[needs("read")])
+@router.get("", dependencies=[require("read")])
 async def diffs(request: Request) -> Response:
     adjudicator = adjudicator_in_force(request)
     plans = [(plan_id, revisions[-1].plan.title) for plan_id, revisions in sorted(adjudicator.revisions.items())]
@@ -34,7 +34,7 @@ def _shown(data: dict, name: str) -> Response:
     return page("diff_open.html", error=None, ticket=ticket, name=name, data=data, json_text=report_json(data))
 
 
-@router.post("/open", dependencies=[needs("read")])
+@router.post("/open", dependencies=[require("read")])
 async def open_report(request: Request) -> Response:
     form = await request.form(max_files=1, max_fields=5, max_part_size=MAX_REPORT_BYTES + 1)
     sent = form.get("report")
@@ -47,7 +47,7 @@ async def open_report(request: Request) -> Response:
     return _shown(data, (sent.filename or "diff.json")[-100:])
 
 
-@router.post("/run", dependencies=[needs("simulate")])
+@router.post("/run", dependencies=[require("simulate")])
 async def run_corpus(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=200)
     items = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from engine.workbench.access import ANY_ROLE, bearer, needs, roles_of
+from engine.workbench.access import ANY_ROLE, bearer, require, roles_of
 from engine.workbench.rendering import render, static_response
 
 router = APIRouter(include_in_schema=False)
@@ -70,7 +70,7 @@ async def static(name: str, request: Request) -> Response:
     return response if response is not None else Response("not found", status_code=404, media_type="text/plain")
 
 
-@router.get("/ui/whoami", dependencies=[needs(ANY_ROLE)])
+@router.get("/ui/whoami", dependencies=[require(ANY_ROLE)])
 async def whoami(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Response:
     roles = roles_of(request, credentials) or frozenset()
     return render("whoami.html", roles=sorted(roles), open_mode=request.app.state.guard.tokens is None)

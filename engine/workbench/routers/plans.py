@@ -11,14 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from engine.rules.compiler import CompiledPlan
-from engine.workbench.access import adjudicator_in_force, needs
+from engine.workbench.access import adjudicator_in_force, require
 from engine.workbench.disease_search import MAX_QUERY, search
 from engine.workbench.plan_fields import compare
 from engine.workbench.plan_view import PlanRenderer
 from engine.workbench.rendering import render
 from engine.workbench.sources import source_index
 
-router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[needs("read")])
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[require("read")])
 
 
 @dataclass

@@ -14,13 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from engine.errors import PlanError
 from engine.vocabulary import EVENT_KINDS
-from engine.workbench.access import adjudicator_in_force, needs, store_of
+from engine.workbench.access import adjudicator_in_force, require, store_of
 from engine.workbench.claim_form import FormError, MAX_ROWS, claim_from_form, claim_from_json, nested, overrides_from_form
 from engine.workbench.plan_fields import plan_fields
 from engine.workbench.rendering import render
 from engine.workbench.simulation import case_yaml, simulate
 
-router = APIRouter(prefix="/ui/simulator", include_in_schema=False, dependencies=[needs("simulate")])
+router = APIRouter(prefix="/ui/simulator", include_in_schema=False, dependencies=[require("simulate")])
 
 KIND_NAMES = {"hospital_stay": "住院", "diagnosis": "疾病确诊", "accident": "意外", "death": "身故", "maturity": "满期"}
 ROW_PARTS = ("enrolment", "diagnosis", "finding", "injury", "override")
