@@ -278,8 +278,9 @@ def _people(rows: list[StaffRow], issues: list[Issue]) -> tuple[dict[str, Person
                 issues.append(issue_at(row.place, "是否参保 is 是 but no plan is named (参保计划)"))
                 continue
             choices.setdefault(row.plan, []).append(row)
+    joining = {id_number for (id_number, plan), row in seen.items() if plan is not None and row.joins}
     for (id_number, plan), row in seen.items():
-        if plan is None and not row.joins and any(other.joins for (i, p), other in seen.items() if i == id_number and p):
+        if plan is None and not row.joins and id_number in joining:
             issues.append(issue_at(row.place, f"{row.person.name} joins nothing on this row but joins a plan on another"))
     return people, choices
 
