@@ -44,6 +44,16 @@ class AdjudicationResult:
         return self.decision.to_json()
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A checked claim whose rules were evaluated: it only waits for history to be decided."""
+
+    claim: Claim
+    targets: list[Target]
+    skipped: list[SkippedEnrolment]
+    fired: list[Firing]
+
+
 def make_evaluator(name: str):
     if name == "durable":
         from engine.rules.durable import DurableEvaluator
@@ -175,6 +185,36 @@ class Adjudicator:
             with _CollectorPaused():
                 outcome = self._decide_and_record(item, next(fired_iter), ledger)
             yield outcome
+
+    def prepare_many(self, raws: list[Any]) -> list["Prepared | ClaimError | RuleEvaluationError"]:
+        """Validate claims and evaluate their rules in one batch, before any history is read:
+        what a ledger-backed caller (engine.store) decides on its own history afterwards. A
+        claim that cannot be adjudicated comes back as its error, with `claim_id` set (None
+        when the claim did not say)."""
+        with _CollectorPaused():
+            checked: list = []
+            for raw in raws:
+                try:
+                    claim = self.check_claim(parse_claim(raw))
+                    checked.append((claim, *self.targets(claim)))
+                except ClaimError as error:
+                    error.claim_id = claim_id_of(raw)
+                    checked.append(error)
+            ready = [item for item in checked if not isinstance(item, ClaimError)]
+            fired_iter = iter(self._evaluate([(claim, targets) for claim, targets, _ in ready]))
+        result: list = []
+        for item in checked:
+            if isinstance(item, ClaimError):
+                result.append(item)
+                continue
+            claim, targets, skipped = item
+            fired = next(fired_iter)
+            if isinstance(fired, RuleEvaluationError):
+                fired.claim_id = claim.claim_id
+                result.append(fired)
+            else:
+                result.append(Prepared(claim, targets, skipped, fired))
+        return result
 
     def _prepare(self, raw: Any) -> tuple[Claim, list[Target], list[SkippedEnrolment]] | ClaimFailure:
         try:

@@ -35,6 +35,14 @@ def aliases_of(member: Member) -> tuple[str, ...]:
     return (f"{ID_PREFIX}{member.id_number}", own) if member.id_number else (own,)
 
 
+def lookup_aliases(member_or_id_number: str) -> list[str]:
+    """The aliases a reader may mean by one id (a member id or a resident ID number)."""
+    from engine.model.types import normalise_id
+
+    wanted = normalise_id(member_or_id_number)
+    return [f"{MEMBER_PREFIX}{wanted.casefold()}", f"{ID_PREFIX}{wanted.upper()}"]
+
+
 def resolve_person(member: Member, history: History) -> tuple[str, tuple[str, ...]]:
     """(the person, the aliases history does not know yet) for the claim's member."""
     aliases = aliases_of(member)

@@ -163,33 +163,14 @@ def _tier_issues(plan, enrolment, where: str) -> list[Issue]:
     return issues
 
 
-def fee_due(plan, enrolment: Enrolment) -> Decimal | None:
-    """What the plan charges for the enrolment: the fee × units, the tier's fee (in the stated
-    fee schedule), or the fixed fee; None while units or tier are missing (reported apart)."""
-    fee = plan.fee
-    if isinstance(fee, PerUnit):
-        return None if enrolment.units is None else fee.per_unit * enrolment.units
-    if isinstance(fee, (PerTier, FeeTable)):
-        if enrolment.tier is None or not 1 <= enrolment.tier <= len(_tier_fees(fee, enrolment) or ()):
-            return None
-        return _tier_fees(fee, enrolment)[enrolment.tier - 1]
-    return fee
-
-
-def _tier_fees(fee, enrolment: Enrolment):
-    if isinstance(fee, FeeTable):
-        return fee.per_tier.get(enrolment.fee_schedule) if enrolment.fee_schedule else None
-    return fee.per_tier
-
-
 def _fee_issues(plan, enrolment: Enrolment, where: str) -> list[Issue]:
     """The fee rule: fee_paid is exactly what the plan charges for the enrolment's units or
     tier (fee schedule); a gift enrolment (paid by a union) may also state 0.00. Anything else
     cannot be right and is refused. A fee refund (the critical-illness waiting period) pays
     back fee_paid, so it never exceeds what the plan says was due, and a gift refunds nothing
     to the member (engine.lump_sum)."""
-    due = fee_due(plan, enrolment)
-    if due is None or enrolment.fee_paid == due or (enrolment.source == "gift" and enrolment.fee_paid == 0):
+    due = plan.fee_due(enrolment.units, enrolment.tier, enrolment.fee_schedule)  # units and tier were checked
+    if enrolment.fee_paid == due or (enrolment.source == "gift" and enrolment.fee_paid == 0):
         return []
     if isinstance(plan.fee, PerUnit):
         basis = f"{plan.fee.per_unit} × {enrolment.units} units"

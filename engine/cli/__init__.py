@@ -4,5 +4,6 @@ them registers them on the one Typer app."""
 from engine.cli.common import app
 from engine.cli import adjudicate, check, diff, synth, cases, schema, revise, case  # noqa: F401  (registers the commands)
 from engine.cli import enrol, publicity, notice, report  # noqa: F401  (union office operations)
+from engine.cli import ledger  # noqa: F401  (the persistent ledger)
 
 __all__ = ["app"]

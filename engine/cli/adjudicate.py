@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -11,9 +13,10 @@ from rich.console import Console
 
 from engine.claims import read_claims_file
 from engine.cli.common import Evaluator, PlansOption, RulesOption, app, err, load_adjudicator, out
+from engine.cli.ledger import LedgerOption, open_ledger, submission_line
 from engine.officer_view import WIDE, failure_lines, library_titles, officer_tree
 from engine.ledger import MemoryLedger
-from engine.model.decision import ClaimFailure
+from engine.model.decision import ClaimFailure, decision_from_json
 
 @app.command()
 def adjudicate(
@@ -24,11 +27,16 @@ def adjudicate(
     explain: bool = typer.Option(False, "--explain", help="show each decision as a claims officer reads it: a line in yuan, then each plan, benefit, computation and reason"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="with --explain: also rule ids, plan file hashes, formula inputs and ledger keys"),
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference), generated (Python source compiled from the same rules) or python"),
+    ledger: Optional[str] = LedgerOption,
 ) -> None:
     """Adjudicate claims in order, each member's claims on the history of the ones before.
 
     Writes one JSON line per claim: a decision, or {claim_id, errors} for a claim that could
-    not be adjudicated. Exits 2 if any claim failed."""
+    not be adjudicated. Exits 2 if any claim failed.
+
+    With --ledger (a SQLite file, created on first use, or a PostgreSQL URL) every decision is
+    recorded as it goes and history carries over to the next run; a file run again (after a
+    crash, say) gives each claim already recorded its stored decision, marked "replayed"."""
     for path in claims:
         if not path.is_file():
             err.print(f"error: {path}: no such claims file", markup=False)
@@ -38,15 +46,28 @@ def adjudicate(
     # piped into a file or a pager: lines as long as they are, not cut at 80 columns
     shown = out if out.is_terminal else Console(width=WIDE, highlight=False)
     stream = (claim for path in claims for claim in read_claims_file(path))
+    store = open_ledger(ledger) if ledger else None
+    if store is None:
+        err.print("note: no --ledger: history lives in memory for this run only (deductibles, caps and once-in-life "
+                  "payments start from zero next time)", markup=False)
+    outcomes = Counter()
     sink = output.open("w", encoding="utf-8") if output else None
     failed = 0
     try:
-        for result in adjudicator.adjudicate_many(stream, MemoryLedger()):
+        results = store.submit_many(adjudicator, stream) if store else adjudicator.adjudicate_many(stream, MemoryLedger())
+        for result in results:
             is_failure = isinstance(result, ClaimFailure)
             failed += is_failure
-            line = result.to_json() if is_failure else result.decision.to_json()
+            if is_failure:
+                line = result.to_json()
+            elif store is not None:
+                outcomes[result.outcome] += 1
+                line = submission_line(result)
+            else:
+                line = result.decision.to_json()
             if explain:
-                shown.print(failure_lines(result) if is_failure else officer_tree(result.decision, *titles, verbose=verbose))
+                decision = None if is_failure else result.decision if store is None else decision_from_json(json.loads(line))
+                shown.print(failure_lines(result) if is_failure else officer_tree(decision, *titles, verbose=verbose))
             if sink:
                 sink.write(line + "\n")
             elif not explain:
@@ -54,6 +75,11 @@ def adjudicate(
     finally:
         if sink:
             sink.close()
+        if store is not None:
+            store.close()
+    if store is not None:
+        err.print(f"ledger {store.display_url()}: " + ", ".join(f"{outcomes[name]} {name}" for name in ("created", "replayed", "resubmitted")),
+                  markup=False)
     if failed:
         err.print(f"{failed} claim(s) could not be adjudicated", markup=False)
         raise typer.Exit(2)

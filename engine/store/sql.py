@@ -1,0 +1,373 @@
+"""The claims store on a SQL database (SQLAlchemy Core): a SQLite file by default, PostgreSQL
+(psycopg 3) in production.
+
+One transaction per batch of claims (SQLite) or per claim (PostgreSQL). Inside it a session
+reads each person's accumulators, events and aliases once, decides the claims on them, and
+writes everything the batch recorded when it commits: claims, decision versions, accumulator
+rows (each write checks the row version it read), append-only entries, events and aliases.
+
+Concurrency:
+- SQLite: every transaction starts with `BEGIN IMMEDIATE`, taking the database's write lock,
+  so what a transaction read cannot change before it commits (WAL: readers are not blocked).
+- PostgreSQL: READ COMMITTED with transaction-scoped advisory locks, one per claim key and one
+  per person, taken before the claim's history is read, so two claims of one person are
+  decided one after the other. Every accumulator write still checks the version it read, and
+  new rows are inserted with ON CONFLICT DO NOTHING; a transaction that finds its reads stale,
+  or loses a race on a new key or a deadlock, is rolled back and the claims are adjudicated
+  again on the fresh history (bounded retries, engine.store.base).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import random
+import time
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterator, Sequence
+
+from sqlalchemy import and_, create_engine, event, select, text, tuple_
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from engine.errors import LedgerError
+from engine.identity import lookup_aliases
+from engine.ledger import AccumulatorKey, Change, EventRecord, Recording, check_current
+from engine.model.types import normalise_id
+from engine.store import migrate
+from engine.store.base import BaseStore, Retry, engine_version, plan_revisions
+from engine.store.records import AccumulatorRow, Drift, EntryRow, MemberAccumulators, StoredDecision, StoreNotReady
+from engine.store.tables import ACCUMULATOR_KEY, accumulators, claims, decisions, entries, events, member_aliases
+
+ZERO = Decimal(0)
+RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}  # serialization failure, deadlock, unique violation
+
+
+def to_units(value: Decimal) -> tuple[int, int]:
+    """(digits, decimals) of a Decimal: 1234.50 -> (123450, 2); 3 -> (3, 0)."""
+    exponent = value.as_tuple().exponent
+    decimals = max(0, -exponent) if isinstance(exponent, int) else 0
+    return int(value.scaleb(decimals)), decimals
+
+
+def from_units(amount: int, decimals: int) -> Decimal:
+    return Decimal(amount).scaleb(-decimals) if decimals else Decimal(amount)
+
+
+def key_values(key: AccumulatorKey) -> dict:
+    return {"member": key.member, "plan": key.plan, "term": key.term or "", "benefit": key.benefit,
+            "measure": key.measure, "scope": key.scope or ""}
+
+
+def key_of(row) -> AccumulatorKey:
+    return AccumulatorKey(row.member, row.plan, row.term or None, row.benefit, row.measure, row.scope or None)
+
+
+def sqlalchemy_url(url_or_path: str) -> str:
+    """A path is a SQLite file; postgresql:// means psycopg 3."""
+    if "://" not in url_or_path:
+        return f"sqlite:///{url_or_path}"
+    if url_or_path.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url_or_path.split("://", 1)[1]
+    return url_or_path
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # the driver opens no transaction of its own: we do
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives kill -9 of the process
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock before reading history
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+
+
+class _SqlSession:
+    """One transaction's view of the ledger, with reads cached per person and writes buffered
+    until `flush` (at commit)."""
+
+    def __init__(self, store: "SqlStore", connection: Connection):
+        self.store = store
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+        self.now = dt.datetime.now(dt.timezone.utc)
+        self._values: dict[AccumulatorKey, tuple[Decimal, int]] = {}  # value, version read (0: no row)
+        self._loaded: set[str] = set()
+        self._events: dict[str, list[EventRecord]] = {}
+        self._aliases: dict[str, str] = {}
+        self._locked: set[str] = set()
+        self._changed: dict[AccumulatorKey, Decimal] = {}
+        self._rows: dict[str, list[dict]] = defaultdict(list)  # table -> rows to insert
+        self._new_claims: dict[str, dict] = {}
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def _lock(self, name: str) -> None:
+        if self.postgres and name not in self._locked:
+            self.connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
+            self._locked.add(name)
+
+    def _load_person(self, person: str) -> None:
+        if person in self._loaded:
+            return
+        self._lock(f"person:{person}")
+        for row in self.connection.execute(select(accumulators).where(accumulators.c.member == person)):
+            self._values[key_of(row)] = (from_units(row.amount, row.decimals), row.version)
+        self._events[person] = [
+            EventRecord(row.claim_key, row.kind, row.first_day, row.last_day, row.code, row.accident, row.fingerprint)
+            for row in self.connection.execute(select(events).where(events.c.person == person).order_by(events.c.id))]
+        self._loaded.add(person)
+
+    def value(self, key: AccumulatorKey) -> Decimal:
+        if key.member not in self._loaded:
+            self._load_person(key.member)
+        found = self._values.get(key)
+        return found[0] if found else ZERO
+
+    def has_claim(self, claim_id: str) -> bool:
+        return bool(self.versions(claim_id))
+
+    def persons(self, aliases: Sequence[str]) -> dict[str, str]:
+        missing = [alias for alias in aliases if alias not in self._aliases]
+        if missing:
+            rows = self.connection.execute(select(member_aliases.c.alias, member_aliases.c.person)
+                                           .where(member_aliases.c.alias.in_(missing))).all()
+            people = {row.person for row in rows}
+            if people:
+                rows += self.connection.execute(select(member_aliases.c.alias, member_aliases.c.person)
+                                                .where(member_aliases.c.person.in_(people))).all()
+            self._aliases.update({row.alias: row.person for row in rows})
+        found = {alias: self._aliases[alias] for alias in aliases if alias in self._aliases}
+        for alias, person in list(self._aliases.items()):
+            if person in found.values():
+                found.setdefault(alias, person)
+        return found
+
+    def events_of(self, person: str) -> Sequence[EventRecord]:
+        self._load_person(person)
+        return tuple(self._events[person])
+
+    def versions(self, key: str) -> list[StoredDecision]:
+        self._lock(f"claim:{key}")
+        rows = self.connection.execute(select(decisions).where(decisions.c.claim_key == key).order_by(decisions.c.version))
+        return [stored_decision(row) for row in rows]
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def apply(self, claim_id: str, changes: list[Change], recording: Recording | None = None) -> None:
+        self._apply(claim_id, 1, changes, recording)
+
+    def _apply(self, key: str, version: int, changes: list[Change], recording: Recording | None) -> None:
+        check_current(key, changes, self.value)
+        if recording is not None:
+            for alias in recording.aliases:
+                if self._aliases.get(alias, recording.person) != recording.person:
+                    raise LedgerError(f"claim {key!r}: {alias} is now recorded for another person")
+        for change in changes:
+            if change.after == change.before:
+                continue
+            before_version = self._values.get(change.key, (ZERO, 0))[1]
+            self._values[change.key] = (change.after, before_version)
+            self._changed[change.key] = change.after
+            units_after, decimals = to_units(change.after)
+            self._rows["entries"].append({"claim_key": key, "version": version, **key_values(change.key),
+                                          "before_amount": int(change.before.scaleb(decimals)), "after_amount": units_after,
+                                          "decimals": decimals, "recorded_at": self.now})
+        if recording is not None:
+            for alias in recording.aliases:
+                self._aliases[alias] = recording.person
+                self._rows["member_aliases"].append({"alias": alias, "person": recording.person, "claim_key": key,
+                                                     "recorded_at": self.now})
+            for record in recording.events:
+                self._events.setdefault(recording.person, []).append(record)
+                self._rows["events"].append({"person": recording.person, "claim_key": record.claim_id, "kind": record.kind,
+                                             "first_day": record.first_day, "last_day": record.last_day, "code": record.code,
+                                             "accident": record.accident, "fingerprint": record.fingerprint})
+
+    def record(self, key, claim, version, sha, payload, result, decision_json) -> None:
+        self._apply(key, version, result.changes, result.recording)
+        decision = result.decision
+        if version == 1:
+            self._rows["claims"].append({"claim_key": key, "claim_id": claim.claim_id, "person": result.recording.person,
+                                         "member_id": claim.member.member_id, "payload_sha256": sha, "received_at": self.now})
+        self._rows["decisions"].append({
+            "claim_key": key, "version": version, "claim_id": claim.claim_id, "status": decision.status,
+            "total_fen": to_units(decision.total.quantize(Decimal("0.01")))[0], "payload_sha256": sha, "payload": payload,
+            "decision_json": decision_json, "plan_revisions": json.dumps(plan_revisions(decision_json), ensure_ascii=False),
+            "engine_version": self.store.engine_version, "decided_at": self.now})
+
+    def flush(self) -> None:
+        """Write what the transaction recorded; a version that moved under us means a lost race."""
+        connection = self.connection
+        for key, value in self._changed.items():
+            read_version = self._values[key][1]
+            amount, decimals = to_units(value)
+            if read_version:
+                updated = connection.execute(
+                    accumulators.update()
+                    .where(and_(*(accumulators.c[name] == v for name, v in key_values(key).items())),
+                           accumulators.c.version == read_version)
+                    .values(amount=amount, decimals=decimals, version=read_version + 1)
+                    .returning(accumulators.c.version))
+                if updated.first() is None:  # (rowcount is not reliable on every driver)
+                    raise Retry()
+            else:
+                self._rows["accumulators"].append({**key_values(key), "amount": amount, "decimals": decimals, "version": 1})
+        for table, name in ((member_aliases, "member_aliases"), (claims, "claims"), (accumulators, "accumulators")):
+            rows = self._rows.get(name)
+            if rows:
+                self._insert_new(table, rows)
+        for table, name in ((decisions, "decisions"), (entries, "entries"), (events, "events")):
+            rows = self._rows.get(name)
+            if rows:
+                connection.execute(table.insert(), rows)
+
+    def _insert_new(self, table, rows: list[dict]) -> None:
+        """Insert rows whose keys must be new; one that another writer inserted first is a lost race."""
+        if self.postgres:
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+        for row in rows:
+            if self.connection.execute(statement, row).first() is None:
+                raise Retry()
+
+
+def stored_decision(row) -> StoredDecision:
+    decided_at = row.decided_at if row.decided_at.tzinfo else row.decided_at.replace(tzinfo=dt.timezone.utc)
+    return StoredDecision(row.claim_id, row.version, row.status, from_units(row.total_fen, 2), row.decision_json,
+                          row.payload_sha256, json.loads(row.plan_revisions), row.engine_version, decided_at)
+
+
+class SqlStore(BaseStore):
+    def __init__(self, url: str, engine: Engine | None = None):
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self.batch_size = 1 if self.postgres else 256
+        self.engine_version = engine_version()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def revision(self) -> str | None:
+        return migrate.current(self.engine)
+
+    def upgrade(self) -> str:
+        return migrate.upgrade(self.engine)
+
+    def check_ready(self) -> None:
+        current, head = self.revision(), migrate.head()
+        if current != head:
+            raise StoreNotReady(f"{self.display_url()}: ledger schema is at {current or 'nothing'}, this release needs {head}; "
+                                f"run: adjudicator ledger upgrade --ledger {self.display_url()}")
+
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self, read_only: bool = False) -> Iterator[_SqlSession]:
+        try:
+            with self.engine.begin() as connection:
+                session = _SqlSession(self, connection)
+                yield session
+                if not read_only:
+                    session.flush()
+        except (OperationalError, DBAPIError) as error:
+            if _retryable(error):
+                time.sleep(random.uniform(0, 0.01))  # let the winner commit before reading again
+                raise Retry() from error
+            raise
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def claim_versions(self, claim_id: str) -> list[StoredDecision]:
+        from engine.identity import claim_key
+
+        key = claim_key(normalise_id(claim_id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(decisions).where(decisions.c.claim_key == key).order_by(decisions.c.version))
+            return [stored_decision(row) for row in rows]
+
+    def member_accumulators(self, member_id: str) -> MemberAccumulators | None:
+        candidates = lookup_aliases(member_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(select(member_aliases.c.person).where(member_aliases.c.alias.in_(candidates))
+                                     .order_by(member_aliases.c.alias.desc())).first()
+            if row is None:
+                return None
+            person = row.person
+            aliases = sorted(connection.execute(select(member_aliases.c.alias).where(member_aliases.c.person == person)).scalars())
+            history: dict[tuple, list[EntryRow]] = defaultdict(list)
+            query = (select(entries, decisions.c.claim_id).join(decisions, and_(decisions.c.claim_key == entries.c.claim_key,
+                                                                                  decisions.c.version == entries.c.version))
+                     .where(entries.c.member == person).order_by(entries.c.id))
+            for entry in connection.execute(query):
+                history[tuple(entry._mapping[name] for name in ACCUMULATOR_KEY)].append(EntryRow(
+                    entry.claim_id, entry.version, from_units(entry.before_amount, entry.decimals),
+                    from_units(entry.after_amount, entry.decimals), entry.recorded_at))
+            rows = [AccumulatorRow(key_of(acc), from_units(acc.amount, acc.decimals), acc.version,
+                                   history.get(tuple(acc._mapping[name] for name in ACCUMULATOR_KEY), []))
+                    for acc in connection.execute(select(accumulators).where(accumulators.c.member == person)
+                                                  .order_by(*(accumulators.c[name] for name in ACCUMULATOR_KEY)))]
+            return MemberAccumulators(person, aliases, rows)
+
+    def verify(self) -> list[Drift]:
+        """Accumulators recomputed from the entries (sum of after − before per key), compared
+        with the stored values; every difference is drift."""
+        sums: dict[tuple, Decimal] = defaultdict(Decimal)
+        with self.engine.connect() as connection:
+            for entry in connection.execute(select(entries).order_by(entries.c.id)).yield_per(10_000):
+                sums[tuple(entry._mapping[name] for name in ACCUMULATOR_KEY)] += (
+                    from_units(entry.after_amount - entry.before_amount, entry.decimals))
+            drift = []
+            seen = set()
+            for acc in connection.execute(select(accumulators)).yield_per(10_000):
+                key = tuple(acc._mapping[name] for name in ACCUMULATOR_KEY)
+                seen.add(key)
+                stored = from_units(acc.amount, acc.decimals)
+                if sums.get(key, ZERO) != stored:
+                    drift.append(Drift(key_of(acc), stored, sums.get(key, ZERO)))
+            for key, total in sums.items():
+                if key not in seen and total:
+                    drift.append(Drift(AccumulatorKey(key[0], key[1], key[2] or None, key[3], key[4], key[5] or None), ZERO, total))
+            return drift
+
+    def export(self) -> Iterator[str]:
+        """Every stored decision (each version) as its JSON line, in the order recorded."""
+        with self.engine.connect() as connection:
+            query = select(decisions.c.decision_json).order_by(decisions.c.decided_at, decisions.c.claim_key, decisions.c.version)
+            for row in connection.execute(query).yield_per(5_000):
+                yield row.decision_json
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _retryable(error: DBAPIError) -> bool:
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if code in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(error)

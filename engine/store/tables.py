@@ -1,0 +1,113 @@
+"""The ledger's tables (SQLAlchemy Core). Money and every other accumulator value are integers:
+`amount` is the value's digits without its decimal point and `decimals` how many of them are
+decimals, so 1,234.50 yuan is (123450, 2), fen exactly, and a count of 3 days is (3, 0); never
+a float or SQLite's NUMERIC. The schema itself is created and changed only by the Alembic
+revisions in engine/store/migrations/, which also install the triggers that make `entries`,
+`decisions` and `events` append-only."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+KEY = 200  # ids are at most 128 characters; keys add a prefix
+metadata = MetaData()
+ROW_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite's rowid alias must be INTEGER
+
+member_aliases = Table(
+    "member_aliases", metadata,
+    Column("alias", String(KEY), primary_key=True, comment="id:<ID number> or member:<member id>"),
+    Column("person", String(KEY), nullable=False),
+    Column("claim_key", String(KEY), nullable=False, comment="the claim that taught it"),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_member_aliases_person", "person"),
+)
+
+claims = Table(
+    "claims", metadata,
+    Column("claim_key", String(KEY), primary_key=True, comment="claim id, NFKC-normalised and case folded"),
+    Column("claim_id", String(KEY), nullable=False, comment="the id as first received"),
+    Column("person", String(KEY), nullable=False),
+    Column("member_id", String(KEY), nullable=False),
+    Column("payload_sha256", String(64), nullable=False, comment="of the first version's canonical payload"),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("ix_claims_person", "person"),
+)
+
+decisions = Table(
+    "decisions", metadata,
+    Column("claim_key", String(KEY), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("claim_id", String(KEY), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+    Column("payload_sha256", String(64), nullable=False),
+    Column("payload", Text, nullable=False, comment="canonical claim JSON this version decided"),
+    Column("decision_json", Text, nullable=False, comment="the decision exactly as returned"),
+    Column("plan_revisions", Text, nullable=False, comment="JSON [{plan, revision, hash}]"),
+    Column("engine_version", String(64), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("claim_key", "version"),
+    ForeignKeyConstraint(["claim_key"], ["claims.claim_key"]),
+)
+
+ACCUMULATOR_KEY = ("member", "plan", "term", "benefit", "measure", "scope")
+
+
+def _key_columns() -> list[Column]:
+    return [Column("member", String(KEY), nullable=False), Column("plan", String(KEY), nullable=False),
+            Column("term", String(16), nullable=False, comment="term start, '' for a lifetime counter"),
+            Column("benefit", String(KEY), nullable=False), Column("measure", String(KEY), nullable=False),
+            Column("scope", String(KEY), nullable=False, comment="'' when none")]
+
+
+accumulators = Table(
+    "accumulators", metadata,
+    *_key_columns(),
+    Column("amount", BigInteger, nullable=False),
+    Column("decimals", SmallInteger, nullable=False),
+    Column("version", Integer, nullable=False, comment="bumped by every change: a write checks the version it read"),
+    PrimaryKeyConstraint(*ACCUMULATOR_KEY),
+)
+
+entries = Table(
+    "entries", metadata,
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("claim_key", String(KEY), nullable=False),
+    Column("version", Integer, nullable=False),
+    *_key_columns(),
+    Column("before_amount", BigInteger, nullable=False),
+    Column("after_amount", BigInteger, nullable=False),
+    Column("decimals", SmallInteger, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_entries_key", *ACCUMULATOR_KEY),
+    Index("ix_entries_claim", "claim_key", "version"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("person", String(KEY), nullable=False),
+    Column("claim_key", String(KEY), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("first_day", String(10), nullable=False),
+    Column("last_day", String(10), nullable=False),
+    Column("code", String(32)),
+    Column("accident", String(KEY)),
+    Column("fingerprint", String(64)),
+    Index("ix_events_person", "person"),
+)
+
+APPEND_ONLY = ("entries", "decisions", "events")

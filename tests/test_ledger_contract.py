@@ -1,0 +1,167 @@
+"""The ledger contract: one module, run against the store in memory, on a SQLite file and on
+PostgreSQL (where ADJUDICATOR_TEST_DATABASE_URL answers; otherwise those tests skip, saying
+so). Idempotent submission, decision versions, history that decides later claims, entries that
+replay to the accumulators, append-only records."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from engine import MemoryLedger
+from engine.errors import ClaimError, LedgerError
+from engine.ledger import AccumulatorKey, Change
+from engine.store import ClaimConflict, MemoryStore
+from stores import backend_url, store  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parent.parent
+CLAIMS = [json.loads(line) for line in (ROOT / "fixtures" / "claims.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+PENDING = next(c for c in CLAIMS if c["claim_id"] == "c-09")  # Parkinson's without adl_lost: pending
+
+
+def test_history_carries_across_claims_as_in_memory(adjudicator, store):
+    expected = [r.decision.to_json() for r in adjudicator.adjudicate_many(copy.deepcopy(CLAIMS), MemoryLedger())]
+    got = list(store.submit_many(adjudicator, copy.deepcopy(CLAIMS)))
+    assert [s.outcome for s in got] == ["created"] * len(CLAIMS)
+    assert [s.decision_json for s in got] == expected
+    assert store.verify() == []
+
+
+def test_the_same_claim_again_returns_the_stored_decision_byte_for_byte(adjudicator, store):
+    first = store.submit(adjudicator, CLAIMS[2])
+    before = store.member_accumulators(CLAIMS[2]["member"]["member_id"])
+    again = store.submit(adjudicator, copy.deepcopy(CLAIMS[2]))
+    respelt = store.submit(adjudicator, dict(copy.deepcopy(CLAIMS[2]), claim_id=" C-03"))  # the same id, spelt otherwise
+    assert (first.outcome, again.outcome, respelt.outcome) == ("created", "replayed", "replayed")
+    assert again.decision_json == first.decision_json == respelt.decision_json
+    assert again.payload_sha256 == first.payload_sha256
+    assert store.member_accumulators(CLAIMS[2]["member"]["member_id"]) == before  # nothing recorded again
+    assert [v.version for v in store.claim_versions("c-03")] == [1]
+
+
+def test_the_same_id_with_another_payload_is_a_conflict_naming_both_hashes(adjudicator, store):
+    first = store.submit(adjudicator, CLAIMS[2])
+    changed = copy.deepcopy(CLAIMS[2])
+    changed["event"]["self_pay_in_scope"] = "9999.00"
+    with pytest.raises(ClaimConflict) as raised:
+        store.submit(adjudicator, changed)
+    assert raised.value.stored_sha256 == first.payload_sha256 and raised.value.new_sha256 != first.payload_sha256
+    assert first.payload_sha256 in str(raised.value) and raised.value.new_sha256 in str(raised.value)
+    assert len(store.claim_versions("c-03")) == 1
+
+
+def test_a_pending_claim_sent_again_with_more_evidence_becomes_version_2(adjudicator, store):
+    pending = store.submit(adjudicator, PENDING)
+    assert json.loads(pending.decision_json)["status"] == "pending"
+    completed = copy.deepcopy(PENDING)
+    completed["event"]["diagnoses"][0]["findings"]["adl_lost"] = 3  # severe Parkinson's
+    second = store.submit(adjudicator, completed)
+    assert (second.outcome, second.version) == ("resubmitted", 2)
+    decision = json.loads(second.decision_json)
+    assert decision["status"] == "paid" and decision["total"] == "10000.00"  # severe Parkinson's: 10,000 × 1 unit
+    versions = store.claim_versions("c-09")
+    assert [(v.version, v.status) for v in versions] == [(1, "pending"), (2, "paid")]
+    assert versions[0].decision_json == pending.decision_json and versions[1].decision_json == second.decision_json
+    assert versions[1].plan_revisions[0]["plan"] == "critical-illness" and len(versions[1].plan_revisions[0]["hash"]) == 64
+    # both requests replay their own version; a third payload is refused now that it is decided
+    assert store.submit(adjudicator, PENDING).version == 1 and store.submit(adjudicator, completed).version == 2
+    third = copy.deepcopy(completed)
+    third["event"]["diagnoses"][0]["findings"]["adl_lost"] = 4
+    with pytest.raises(ClaimConflict):
+        store.submit(adjudicator, third)
+
+
+def test_an_invalid_claim_is_refused_with_its_json_path_and_records_nothing(adjudicator, store):
+    broken = copy.deepcopy(CLAIMS[2])
+    broken["enrolments"][0]["units"] = 5
+    with pytest.raises(ClaimError) as raised:
+        store.submit(adjudicator, broken)
+    assert [str(issue) for issue in raised.value.issues] == ["$.enrolments[0].units: plan inpatient-medical takes 1 to 3 units, got 5"]
+    assert store.claim_versions("c-03") == []
+
+
+def test_member_accumulators_show_the_claims_behind_them(adjudicator, store):
+    list(store.submit_many(adjudicator, CLAIMS[:5]))
+    member = store.member_accumulators(" M-1001")
+    assert member.person == "member:m-1001" and member.aliases == ["member:m-1001"]
+    paid = next(row for row in member.accumulators if row.key.plan == "inpatient-medical" and row.key.measure == "paid")
+    # c-02 pays 200.00, c-03 7,880.00 and c-05 6,920.00 (cut by the 15,000 cap): entries replay to the value
+    assert paid.value == Decimal("15000.00")
+    assert [(e.claim_id, e.after - e.before) for e in paid.entries] == [
+        ("c-02", Decimal("200.00")), ("c-03", Decimal("7880.00")), ("c-05", Decimal("6920.00"))]
+    assert store.member_accumulators("nobody") is None
+
+
+def test_suspected_duplicates_are_held_through_the_store(adjudicator, store):
+    store.submit(adjudicator, CLAIMS[2])
+    resent = dict(copy.deepcopy(CLAIMS[2]), claim_id="c-03-again")
+    decision = json.loads(store.submit(adjudicator, resent).decision_json)
+    assert decision["status"] == "suspected_duplicate" and decision["suspected_duplicate"]["claim_id"] == "c-03"
+    assert store.verify() == []
+
+
+def test_simulation_reads_history_and_records_nothing(adjudicator, store):
+    store.submit(adjudicator, CLAIMS[2])
+    what_if = store.simulate(adjudicator, CLAIMS[4])
+    in_memory = list(adjudicator.adjudicate_many([CLAIMS[2], CLAIMS[4]], MemoryLedger()))[1]
+    assert what_if.decision.to_json() == in_memory.decision.to_json()
+    assert what_if.decision.total == Decimal("8700.00")  # inpatient 7,120.00 (the cap left after c-03's 7,880.00) + allowance
+    assert store.claim_versions("c-05") == []
+    assert store.simulate(adjudicator, CLAIMS[4]).decision.to_json() == what_if.decision.to_json()
+
+
+def test_members_are_resolved_by_id_number_across_member_ids(adjudicator, store):
+    severe = {"claim_id": "s-1", "member": {**CLAIMS[5]["member"], "id_number": "54010219900101002X"},
+              "enrolments": CLAIMS[5]["enrolments"], "event": {"kind": "diagnosis", "diagnosis_date": "2024-06-01",
+                                                               "diagnoses": [{"code": "C50.9", "findings": {"icdo3_behaviour": 3}}]}}
+    first = json.loads(store.submit(adjudicator, severe).decision_json)
+    other_id = copy.deepcopy(severe)
+    other_id.update(claim_id="s-2", member={**severe["member"], "member_id": "someone-else"})
+    other_id["event"]["diagnosis_date"] = "2024-07-01"
+    second = json.loads(store.submit(adjudicator, other_id).decision_json)
+    assert first["status"] == "paid"
+    assert second["status"] != "paid" and all(
+        r["code"] == "cover_ended" for e in second["enrolments"] if e["plan"] == "critical-illness" for r in e["refusals"])
+    assert store.member_accumulators("someone-else").person == store.member_accumulators("54010219900101002x").person
+
+
+def test_a_ledger_refuses_stale_values_and_known_claims():
+    key = AccumulatorKey("member:m", "inpatient-medical", "2024-01-01", "inpatient-reimbursement", "paid")
+    ledger = MemoryLedger()
+    ledger.apply("c1", [Change(key, Decimal(0), Decimal("5.00"))])
+    with pytest.raises(LedgerError, match="inpatient-reimbursement/paid"):
+        ledger.apply("c2", [Change(key, Decimal(0), Decimal("7.00"))])
+    with pytest.raises(LedgerError, match="already recorded"):
+        ledger.apply("c1", [])
+    assert ledger.value(key) == Decimal("5.00")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE entries SET after_amount = 0", "DELETE FROM entries",
+                                       "UPDATE decisions SET status = 'paid'", "DELETE FROM events"])
+def test_entries_decisions_and_events_are_append_only(adjudicator, store, statement):
+    if isinstance(store, MemoryStore):
+        pytest.skip("the memory store has no SQL to refuse")
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    list(store.submit_many(adjudicator, CLAIMS[:3]))
+    with pytest.raises(DBAPIError, match="append-only"):
+        with store.engine.begin() as connection:
+            connection.execute(text(statement))
+    assert store.verify() == []
+
+
+def test_verify_reports_drift_when_an_accumulator_is_tampered_with(adjudicator, store):
+    if isinstance(store, MemoryStore):
+        pytest.skip("the memory store's accumulators are not reachable from outside")
+    from sqlalchemy import text
+
+    list(store.submit_many(adjudicator, CLAIMS[:3]))
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE accumulators SET amount = amount + 100 WHERE measure = 'paid' AND plan = 'inpatient-medical'"))
+    (drift,) = store.verify()
+    assert drift.key.plan == "inpatient-medical" and drift.stored - drift.from_entries == Decimal("1.00")
