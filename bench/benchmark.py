@@ -3,6 +3,7 @@
     python bench/benchmark.py                     # 200,000 claims, both evaluators, all corpora
     python bench/benchmark.py --claims 1000000 --evaluator durable --corpus diagnosis
     python bench/benchmark.py --diff --claims 1000000 --workers 2 --evaluator generated
+    python bench/benchmark.py --ledger --claims 50000 --corpus hospital   # the CLI's ledger overhead
 
 Corpora (engine.synthetic): `hospital` (hospital stays, inpatient-medical and allowance),
 `diagnosis` (diagnosis claims against the disease lists: critical illness, women's plan,
@@ -139,6 +140,39 @@ def run_diff_benchmark(claims: int, seed: int, workers: int, evaluator: str) -> 
           "progress: " + ", ".join(f"{n:,} at {t:.0f} s ({m:.0f} MB)" for n, t, m in marks))
 
 
+def run_ledger_benchmark(claims: int, seed: int, evaluator: str, corpus: str) -> None:
+    """The CLI's ledger overhead: the same claims as `adjudicate` decides them in memory (each
+    decision serialised, as the CLI writes it) and as `adjudicate --ledger` records them in a new
+    SQLite file (store.submit_many: one transaction per 256 claims), twice each: claims/s and
+    the ratio."""
+    import tempfile
+
+    from engine.store import open_store
+
+    adjudicator = Adjudicator.load(ROOT / "plans", ROOT / "rules", evaluator)
+    data = [claim for block in generate(claims, seed, corpus) for claim in block]
+    print(f"ledger overhead, {corpus} corpus, {len(data):,} claims, evaluator {evaluator}; load average {os.getloadavg()}")
+    rates = {"memory": [], "sqlite": []}
+    for attempt in (1, 2):
+        gc.collect()
+        started = time.perf_counter()
+        done = sum(1 for result in adjudicator.adjudicate_many(data, MemoryLedger()) if result.decision.to_json())  # as the CLI writes it
+        rates["memory"].append(done / (time.perf_counter() - started))
+        with tempfile.TemporaryDirectory(prefix="bench-ledger-") as folder:
+            store = open_store(str(Path(folder) / "ledger.db"))
+            gc.collect()
+            started = time.perf_counter()
+            done = sum(1 for submission in store.submit_many(adjudicator, data) if submission.decision_json)
+            rates["sqlite"].append(done / (time.perf_counter() - started))
+            size = (Path(folder) / "ledger.db").stat().st_size + sum(p.stat().st_size for p in Path(folder).glob("ledger.db-*"))
+            store.close()
+        print(f"  run {attempt}: in memory {rates['memory'][-1]:,.0f} claims/s, SQLite ledger {rates['sqlite'][-1]:,.0f} claims/s "
+              f"({rates['sqlite'][-1] / rates['memory'][-1]:.0%} of in-memory); ledger file {size / 2**20:.1f} MB; "
+              f"RSS {rss_mb():.0f} MB; load {os.getloadavg()[0]:.2f}")
+    best = max(rates["sqlite"]) / max(rates["memory"])
+    print(f"  best of two: {best:.0%} of in-memory speed (target ≥ 50%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=200_000)
@@ -147,7 +181,13 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["hospital", "diagnosis", "accident", "multi-plan", "all"], default="all")
     parser.add_argument("--diff", action="store_true", help="time a revision diff of --claims mixed claims instead")
     parser.add_argument("--workers", type=int, default=2, help="processes for --diff")
+    parser.add_argument("--ledger", action="store_true",
+                        help="time the CLI's ledger overhead instead: in memory vs a SQLite ledger, on --claims claims of one corpus")
     args = parser.parse_args()
+    if args.ledger:
+        run_ledger_benchmark(args.claims, args.seed, "durable" if args.evaluator == "both" else args.evaluator,
+                             "hospital" if args.corpus == "all" else args.corpus)
+        return
     if args.diff:
         run_diff_benchmark(args.claims, args.seed, args.workers, "durable" if args.evaluator == "both" else args.evaluator)
         return

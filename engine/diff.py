@@ -5,8 +5,8 @@ with `git archive`. Each claim is parsed once and adjudicated under both sets, e
 ledger, so history (deductibles, caps, lifetime limits) evolves as it would under each set; a
 member's claims that touch no changed plan are adjudicated once (`_diff_chunk`).
 
-The corpus is cut into chunks at member boundaries (a member's claims must be contiguous, as
-`adjudicator synth` writes them) and chunks are adjudicated by a process pool; each worker
+The corpus is grouped by member, whatever order it lists claims in (engine.grouping), cut into
+chunks at member boundaries, and chunks are adjudicated by a process pool; each worker
 compiles both plan sets once. Workers return only aggregates and their largest changes (with
 both decisions), so memory stays flat however large the corpus.
 """
@@ -28,15 +28,14 @@ from typing import Callable, Iterable, Iterator
 from engine.api import Adjudicator
 from engine.claims import ClaimRecord, parse_claim
 from engine.errors import ClaimError
+from engine.grouping import grouped_by_member
 from engine.identity import claim_key
 from engine.ledger import MemoryLedger
 from engine.model.claim import Claim
 from engine.model.decision import ClaimFailure, Decision
-from engine.model.types import normalise_id
 from engine.money import ZERO
 
 CHUNK_CLAIMS = 2000
-_MEMBER = re.compile(r'"member_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 BUCKETS = [  # per-claim payout delta, yuan: (label, upper bound exclusive)
     ("≤ −10,000", Decimal("-10000")), ("−10,000 … −1,000", Decimal("-1000")), ("−1,000 … −100", Decimal("-100")),
     ("−100 … −0.01", Decimal("0")), ("0", Decimal("0.01")), ("0.01 … 100", Decimal("100")),
@@ -262,39 +261,27 @@ def _outcome(result):
 
 
 def member_chunks(records: Iterable[ClaimRecord | str], size: int = CHUNK_CLAIMS) -> Iterator[list[ClaimRecord]]:
-    """Chunks of about `size` claims that never split a member's run of claims (found in the
-    text, not decoded: the workers decode). Records from `read_claims_file`, or JSON lines."""
+    """Chunks of about `size` claims that never split a member's claims, whatever order the
+    corpus lists them in (engine.grouping spills it to a temporary SQLite file by member).
+    Records from `read_claims_file`, or JSON lines."""
     chunk: list[ClaimRecord] = []
     last = None
-    for item in records:
-        if isinstance(item, str):
-            if not item.strip():
-                continue
-            item = ClaimRecord(None, text=item)
-        match = _MEMBER.search(item.text or "")
-        member = _member_key(match.group(1)) if match else None
+    for member, record in grouped_by_member(records):
         if len(chunk) >= size and member != last:
             yield chunk
             chunk = []
-        chunk.append(item)
+        chunk.append(record)
         last = member
     if chunk:
         yield chunk
 
 
-def _member_key(raw: str) -> str:
-    """The member id as the engine keeps it, so `ｍ1` and `m1` stay in one chunk."""
-    try:
-        return normalise_id(raw)
-    except ValueError:
-        return raw
-
-
 def run_diff(claims: Iterable[ClaimRecord | str], base: PlanSource, head: PlanSource, *, workers: int = 2,
-             evaluator: str = "durable", top: int = 10, progress: Callable[[int], None] | None = None) -> Summary:
+             evaluator: str = "durable", top: int = 10, progress: Callable[[int], None] | None = None,
+             chunk_claims: int = CHUNK_CLAIMS) -> Summary:
     """Adjudicate every claim under both plan sets; `progress(n)` is called as chunks finish."""
     summary = Summary()
-    chunks = member_chunks(claims)
+    chunks = member_chunks(claims, chunk_claims)
     if workers <= 1:
         _start_worker(base, head, evaluator, top)
         for chunk in chunks:

@@ -12,7 +12,7 @@ from engine.errors import ClaimError
 
 @app.command()
 def diff(
-    claims: Path = typer.Argument(..., help="claims corpus (.jsonl, each member's claims together, as `synth` writes)"),
+    claims: Path = typer.Argument(..., help="claims corpus (.jsonl; a member's claims are grouped whatever their order)"),
     base_plans: Optional[Path] = typer.Option(None, "--base-plans", help="plans folder of the base"),
     head_plans: Optional[Path] = typer.Option(None, "--head-plans", help="plans folder of the head"),
     base_rules: Optional[Path] = typer.Option(None, "--base-rules", help="rules folder of the base (default: --rules)"),

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Protocol
 
 from engine.api import AdjudicationResult, Adjudicator, Prepared
 from engine.errors import ClaimError, LedgerError, RuleEvaluationError
-from engine.identity import claim_key
+from engine.identity import aliases_of, claim_key
 from engine.ledger import Ledger
 from engine.model.decision import ClaimFailure
 from engine.store.records import ClaimConflict, StoreBusy, StoredDecision, Submission, canonical_payload, payload_sha256
@@ -31,9 +31,11 @@ def engine_version() -> str:
         return "0+unknown"
 
 
-def plan_revisions(decision_json: str) -> list[dict]:
-    data = json.loads(decision_json)
-    return [{"plan": e["plan"], "revision": e["revision"], "hash": e["plan_hash"]} for e in data.get("enrolments", [])]
+def plan_revisions(decision) -> list[dict]:
+    """The plan revisions a decision was made under, with the hash of each plan file and its rule libraries."""
+    if isinstance(decision, str):
+        return [{"plan": e["plan"], "revision": e["revision"], "hash": e["plan_hash"]} for e in json.loads(decision).get("enrolments", [])]
+    return [{"plan": e.plan, "revision": e.revision, "hash": e.plan_hash} for e in decision.enrolments]
 
 
 class Session(Ledger, Protocol):
@@ -95,6 +97,9 @@ class BaseStore:
         for attempt in range(MAX_RETRIES + 1):
             try:
                 with self._transaction() as session:
+                    if hasattr(session, "prefetch"):
+                        ready = [item.claim for item in prepared if isinstance(item, Prepared)]
+                        session.prefetch([claim_key(claim.claim_id) for claim in ready], [aliases_of(claim.member) for claim in ready])
                     return [self._submit_one(session, adjudicator, item, payloads[index], attempt)
                             if isinstance(item, Prepared) else item for index, item in enumerate(prepared)]
             except Retry:

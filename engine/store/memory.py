@@ -50,7 +50,7 @@ class _MemorySession:
         decision = result.decision
         store._versions.setdefault(key, []).append(StoredDecision(
             claim.claim_id, version, decision.status, decision.total, decision_json, sha,
-            plan_revisions(decision_json), engine_version(), now))
+            plan_revisions(decision), engine_version(), now))
         store._person_of_claim[key] = result.recording.person
 
 

@@ -111,6 +111,8 @@ class _SqlSession:
         self._loaded: set[str] = set()
         self._events: dict[str, list[EventRecord]] = {}
         self._aliases: dict[str, str] = {}
+        self._aliases_of: dict[str, set[str]] = defaultdict(set)
+        self._absent: set[str] = set()  # aliases read and not found (this transaction adds them as it records)
         self._locked: set[str] = set()
         self._changed: dict[AccumulatorKey, Decimal] = {}
         self._rows: dict[str, list[dict]] = defaultdict(list)  # table -> rows to insert
@@ -134,6 +136,18 @@ class _SqlSession:
             for row in self.connection.execute(select(events).where(events.c.person == person).order_by(events.c.id))]
         self._loaded.add(person)
 
+    def _load_people(self, people: list[str]) -> None:
+        for start in range(0, len(people), 500):
+            part = people[start:start + 500]
+            for person in part:
+                self._events[person] = []
+            for row in self.connection.execute(select(accumulators).where(accumulators.c.member.in_(part))):
+                self._values[key_of(row)] = (from_units(row.amount, row.decimals), row.version)
+            for row in self.connection.execute(select(events).where(events.c.person.in_(part)).order_by(events.c.id)):
+                self._events[row.person].append(
+                    EventRecord(row.claim_key, row.kind, row.first_day, row.last_day, row.code, row.accident, row.fingerprint))
+            self._loaded.update(part)
+
     def value(self, key: AccumulatorKey) -> Decimal:
         if key.member not in self._loaded:
             self._load_person(key.member)
@@ -144,18 +158,22 @@ class _SqlSession:
         return bool(self.versions(claim_id))
 
     def persons(self, aliases: Sequence[str]) -> dict[str, str]:
-        missing = [alias for alias in aliases if alias not in self._aliases]
-        if missing:
+        missing = [alias for alias in aliases if alias not in self._aliases and alias not in self._absent]
+        for start in range(0, len(missing), 500):
+            part = missing[start:start + 500]
             rows = self.connection.execute(select(member_aliases.c.alias, member_aliases.c.person)
-                                           .where(member_aliases.c.alias.in_(missing))).all()
+                                           .where(member_aliases.c.alias.in_(part))).all()
             people = {row.person for row in rows}
             if people:
                 rows += self.connection.execute(select(member_aliases.c.alias, member_aliases.c.person)
                                                 .where(member_aliases.c.person.in_(people))).all()
-            self._aliases.update({row.alias: row.person for row in rows})
+            for row in rows:
+                self._aliases[row.alias] = row.person
+                self._aliases_of[row.person].add(row.alias)
+            self._absent.update(alias for alias in part if alias not in self._aliases)
         found = {alias: self._aliases[alias] for alias in aliases if alias in self._aliases}
-        for alias, person in list(self._aliases.items()):
-            if person in found.values():
+        for person in set(found.values()):
+            for alias in self._aliases_of[person]:
                 found.setdefault(alias, person)
         return found
 
@@ -163,7 +181,28 @@ class _SqlSession:
         self._load_person(person)
         return tuple(self._events[person])
 
+    def prefetch(self, keys: list[str], alias_lists: list[tuple[str, ...]]) -> None:
+        """Read what a batch of claims needs in a few queries instead of a few per claim: their
+        stored versions, the persons their aliases name, and those persons' accumulators and
+        events (SQLite holds the write lock for the batch; PostgreSQL batches are one claim,
+        locked and read claim by claim)."""
+        if self.postgres or not keys:
+            return
+        self.persons([alias for aliases in alias_lists for alias in aliases])
+        people = {next((self._aliases[a] for a in aliases if a in self._aliases), aliases[0]) for aliases in alias_lists}
+        self._load_people(sorted(people - self._loaded))
+        found: dict[str, list[StoredDecision]] = {key: [] for key in keys}
+        for start in range(0, len(keys), 500):
+            rows = self.connection.execute(select(decisions).where(decisions.c.claim_key.in_(keys[start:start + 500]))
+                                           .order_by(decisions.c.claim_key, decisions.c.version))
+            for row in rows:
+                found[row.claim_key].append(stored_decision(row))
+        self._versions = found
+
     def versions(self, key: str) -> list[StoredDecision]:
+        known = getattr(self, "_versions", None)
+        if known is not None and key in known:
+            return list(known[key])  # (a claim recorded by this batch is recorded in it too: see record)
         self._lock(f"claim:{key}")
         rows = self.connection.execute(select(decisions).where(decisions.c.claim_key == key).order_by(decisions.c.version))
         return [stored_decision(row) for row in rows]
@@ -192,6 +231,7 @@ class _SqlSession:
         if recording is not None:
             for alias in recording.aliases:
                 self._aliases[alias] = recording.person
+                self._aliases_of[recording.person].add(alias)
                 self._rows["member_aliases"].append({"alias": alias, "person": recording.person, "claim_key": key,
                                                      "recorded_at": self.now})
             for record in recording.events:
@@ -203,22 +243,32 @@ class _SqlSession:
     def record(self, key, claim, version, sha, payload, result, decision_json) -> None:
         self._apply(key, version, result.changes, result.recording)
         decision = result.decision
+        revisions = plan_revisions(decision)
+        known = getattr(self, "_versions", None)
+        if known is not None:  # the same claim again later in this batch replays this version
+            known.setdefault(key, []).append(StoredDecision(
+                claim.claim_id, version, decision.status, decision.total, decision_json, sha,
+                revisions, self.store.engine_version, self.now))
         if version == 1:
             self._rows["claims"].append({"claim_key": key, "claim_id": claim.claim_id, "person": result.recording.person,
                                          "member_id": claim.member.member_id, "payload_sha256": sha, "received_at": self.now})
         self._rows["decisions"].append({
             "claim_key": key, "version": version, "claim_id": claim.claim_id, "status": decision.status,
             "total_fen": to_units(decision.total.quantize(Decimal("0.01")))[0], "payload_sha256": sha, "payload": payload,
-            "decision_json": decision_json, "plan_revisions": json.dumps(plan_revisions(decision_json), ensure_ascii=False),
+            "decision_json": decision_json, "plan_revisions": json.dumps(revisions, ensure_ascii=False),
             "engine_version": self.store.engine_version, "decided_at": self.now})
 
     def flush(self) -> None:
         """Write what the transaction recorded; a version that moved under us means a lost race."""
         connection = self.connection
+        updates = []
         for key, value in self._changed.items():
             read_version = self._values[key][1]
             amount, decimals = to_units(value)
-            if read_version:
+            if read_version and not self.postgres:  # SQLite: the batch holds the write lock; one statement for all
+                updates.append({**{f"k_{name}": v for name, v in key_values(key).items()}, "read_version": read_version,
+                                "amount": amount, "decimals": decimals, "new_version": read_version + 1})
+            elif read_version:
                 updated = connection.execute(
                     accumulators.update()
                     .where(and_(*(accumulators.c[name] == v for name, v in key_values(key).items())),
@@ -229,6 +279,15 @@ class _SqlSession:
                     raise Retry()
             else:
                 self._rows["accumulators"].append({**key_values(key), "amount": amount, "decimals": decimals, "version": 1})
+        if updates:
+            from sqlalchemy import bindparam
+
+            statement = (accumulators.update()
+                         .where(and_(*(accumulators.c[name] == bindparam(f"k_{name}") for name in ACCUMULATOR_KEY)),
+                                accumulators.c.version == bindparam("read_version"))
+                         .values(amount=bindparam("amount"), decimals=bindparam("decimals"), version=bindparam("new_version")))
+            if connection.execute(statement, updates).rowcount != len(updates):
+                raise Retry()
         for table, name in ((member_aliases, "member_aliases"), (claims, "claims"), (accumulators, "accumulators")):
             rows = self._rows.get(name)
             if rows:
@@ -244,6 +303,9 @@ class _SqlSession:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
+        if not self.postgres:  # under SQLite's write lock no one else inserts: a clash is a bug, and raises
+            self.connection.execute(table.insert(), rows)
+            return
         statement = insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
         for row in rows:
             if self.connection.execute(statement, row).first() is None:
