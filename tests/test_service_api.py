@@ -188,6 +188,9 @@ def test_claim_ids_in_the_path_are_normalised_like_claim_ids_in_bodies(client):
     assert_problem(client.get("/v1/claims/c%E2%80%8B-1", headers=bearer("read")), 422, "invalid-request")  # zero-width
     assert_problem(client.get("/v1/claims/" + "x" * 129, headers=bearer("read")), 422, "invalid-request")
     assert_problem(client.get("/v1/claims/c-404", headers=bearer("read")), 404, "not-found")
+    slashed = variant(HOSPITAL_CLAIM, "c/1/x")
+    assert client.post("/v1/claims", json=slashed, headers=bearer("adjudicate")).headers["location"] == "/v1/claims/c%2F1%2Fx"
+    assert client.get("/v1/claims/c%2F1%2Fx", headers=bearer("read")).json()["claim_id"] == "c/1/x"  # an id may hold '/'
 
 
 # -- simulations --------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ async def submit_claim(request: Request) -> Response:
     return Response(submission.decision_json, status_code=status, headers=headers, media_type="application/json")
 
 
-@router.get("/{claim_id}", response_model=ClaimHistory, dependencies=[require("read")],
+@router.get("/{claim_id:path}", response_model=ClaimHistory, dependencies=[require("read")],
             summary="Every decision version of a claim, oldest first",
             responses=problem_responses(*AUTH_PROBLEMS, 404, 422, 503))
 async def claim_versions(request: Request, claim_id: str = Path(min_length=1, max_length=MAX_ID_LENGTH)) -> Response:
