@@ -90,9 +90,9 @@ def tokens_file(tmp_path_factory) -> Path:
 
 
 def make_store():
-    from service_standin import StandInStore
+    from engine.store import MemoryStore
 
-    return StandInStore()
+    return MemoryStore()
 
 
 def settings_for(tokens_file: Path, **overrides) -> ServiceSettings:

@@ -19,6 +19,7 @@ PROTECTED = [
     ("post", "/v1/claims", "adjudicate", HOSPITAL_CLAIM),
     ("post", "/v1/simulations", "simulate", HOSPITAL_CLAIM),
     ("get", "/v1/claims/c-1", "read", None),
+    ("get", "/v1/members/m-1/accumulators", "read", None),
     ("get", "/v1/plans", "read", None),
     ("get", "/v1/plans/inpatient-medical/2024", "read", None),
     ("post", "/v1/admin/reload", "admin", None),
@@ -193,6 +194,62 @@ def test_claim_ids_in_the_path_are_normalised_like_claim_ids_in_bodies(client):
     assert client.get("/v1/claims/c%2F1%2Fx", headers=bearer("read")).json()["claim_id"] == "c/1/x"  # an id may hold '/'
 
 
+def test_claim_versions_say_what_each_was_decided_under(client, bundled_plans):
+    client.post("/v1/claims", json=HOSPITAL_CLAIM, headers=bearer("adjudicate"))
+    (version,) = client.get("/v1/claims/c-1", headers=bearer("read")).json()["versions"]
+    assert {key: version[key] for key in ("version", "status", "total")} == {"version": 1, "status": "paid", "total": "2400.00"}
+    compiled = bundled_plans.revision("inpatient-medical", "2024")
+    assert version["plan_revisions"] == [{"plan": "inpatient-medical", "revision": "2024", "hash": compiled.content_hash}]
+    assert version["decided_at"] and version["engine_version"]
+
+
+# -- members ------------------------------------------------------------------------------------
+
+
+def test_a_members_accumulators_come_with_the_entries_behind_them(client):
+    client.post("/v1/claims", json=HOSPITAL_CLAIM, headers=bearer("adjudicate"))
+    second = variant(HOSPITAL_CLAIM, "c-2", admission="2024-07-01", discharge="2024-07-05")
+    client.post("/v1/claims", json=second, headers=bearer("adjudicate"))
+    member = client.get("/v1/members/m-1/accumulators", headers=bearer("read")).json()
+    assert member["member_id"] == "m-1" and member["person"] == "member:m-1"
+    rows = {row["label"]: row for row in member["accumulators"]}
+    paid = rows["inpatient-medical/inpatient-reimbursement/paid@2024-01-01"]
+    assert paid["key"] == {"member": "member:m-1", "plan": "inpatient-medical", "term": "2024-01-01",
+                           "benefit": "inpatient-reimbursement", "measure": "paid", "scope": None}
+    # 2,400.00 for c-1, then 7,000.00 × 40% = 2,800.00 for c-2 with the deductible used up
+    assert paid["value"] == "5200.00" and paid["version"] == 2
+    assert [(e["claim_id"], e["before"], e["after"]) for e in paid["entries"]] == [("c-1", "0", "2400.00"), ("c-2", "2400.00", "5200.00")]
+    assert rows["inpatient-medical/inpatient-reimbursement/deductible_used@2024-01-01"]["value"] == "1000.00"
+    assert client.get("/v1/members/M-1/accumulators", headers=bearer("read")).json()["person"] == "member:m-1"  # ids ignore case
+    assert_problem(client.get("/v1/members/m-404/accumulators", headers=bearer("read")), 404, "not-found")
+
+
+# -- the ledger failing ---------------------------------------------------------------------------
+
+
+def test_a_busy_or_unreachable_ledger_is_503_and_says_to_retry_without_leaking_sql(client):
+    from sqlalchemy.exc import OperationalError
+
+    from engine.store import StoreBusy
+
+    def busy(adjudicator, raw):
+        raise StoreBusy("other writers kept changing this history; gave up after 8 retries")
+
+    def unreachable(adjudicator, raw):
+        raise OperationalError("SELECT secret FROM accumulators WHERE member = %(m)s", {"m": "m-1"}, Exception("connection refused"))
+
+    client.app.state.store.submit = busy
+    document = assert_problem(client.post("/v1/claims", json=HOSPITAL_CLAIM, headers=bearer("adjudicate")), 503, "ledger-busy")
+    assert "send the claim again" in document["detail"]
+    client.app.state.store.submit = unreachable
+    response = client.post("/v1/claims", json=HOSPITAL_CLAIM, headers=bearer("adjudicate"))
+    assert_problem(response, 503, "ledger-unavailable")
+    assert response.headers["retry-after"] == "1" and "SELECT" not in response.text and "m-1" not in response.text
+    text = client.get("/metrics", headers=bearer("read")).text
+    assert 'adjudicator_claims_refused_total{reason="ledger_busy"} 1.0' in text
+    assert 'adjudicator_claims_refused_total{reason="ledger_unavailable"} 1.0' in text
+
+
 # -- simulations --------------------------------------------------------------------------------
 
 
@@ -239,7 +296,7 @@ def test_a_body_over_the_limit_is_413_declared_or_streamed(bundled_plans, tokens
         assert small.post(path, content=json.dumps(HOSPITAL_CLAIM), headers=bearer("all")).status_code in (200, 201)
         metrics = small.get("/metrics", headers=bearer("read")).text
         if path == "/v1/claims":
-            assert 'adjudicator_claims_refused_total{reason="too_large"} 1.0' in metrics
+            assert 'adjudicator_claims_refused_total{reason="body_too_large"} 1.0' in metrics
         assert 'adjudicator_responses_total{code="413",method="POST",route="' + path + '"}' in metrics
 
 
@@ -311,7 +368,7 @@ def test_metrics_count_claims_by_outcome_and_status_and_time_requests(client):
     for line in ('adjudicator_claims_total{outcome="created",status="paid"} 1.0',
                  'adjudicator_claims_total{outcome="replayed",status="paid"} 1.0',
                  'adjudicator_claims_total{outcome="created",status="pending"} 1.0',
-                 'adjudicator_claims_refused_total{reason="conflict"} 1.0',
+                 'adjudicator_claims_refused_total{reason="claim_conflict"} 1.0',
                  'adjudicator_request_duration_seconds_count{method="POST",route="/v1/claims"} 4.0',
                  'adjudicator_ledger_retries_total 0.0'):
         assert line in text, line

@@ -17,18 +17,19 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.errors import ClaimError, LedgerError
 from engine.service.auth import Guard, read_tokens
-from engine.service.limits import BodyLimit, BodyTooLarge, handle_body_too_large
+from engine.service.limits import BodyLimit
 from engine.service.metrics import Metrics, RequestMetrics
 from engine.service.openapi import build_openapi
 from engine.service.plan_registry import LoadedPlans, PlanRegistry, PlanSetRejected
 from engine.service.problems import Problem, handle_problem, problem_response
-from engine.service.routers import admin, claims, health, plans, simulations
+from engine.service.refusals import REFUSED, handle_refusal
+from engine.service.routers import admin, claims, health, members, plans, simulations
 from engine.service.settings import ServiceSettings
+from engine.store import open_store
 from engine.workbench import router as workbench
 
-ROUTERS = (health.router, plans.router, simulations.router, claims.router, admin.router, workbench)
+ROUTERS = (health.router, plans.router, simulations.router, claims.router, members.router, admin.router, workbench)
 VERSION = "0.1.0"
 log = logging.getLogger("uvicorn.error").getChild("adjudicator")  # shown by uvicorn's log configuration
 
@@ -56,9 +57,8 @@ def create_app(settings: ServiceSettings | None = None, *, store=None, plans: Lo
     app.state.metrics = Metrics()
 
     app.add_exception_handler(Problem, handle_problem)
-    app.add_exception_handler(BodyTooLarge, handle_body_too_large)
-    app.add_exception_handler(ClaimError, _claim_error)
-    app.add_exception_handler(LedgerError, _ledger_error)
+    for refused in REFUSED:
+        app.add_exception_handler(refused, handle_refusal)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
@@ -80,8 +80,6 @@ async def _lifespan(app: FastAPI, store_given: bool):
             log.error("%s", error)
         raise RuntimeError(f"the plan set fails `check` ({len(rejected.errors)} error(s)); not starting") from None
     if not store_given:
-        from engine.store import open_store
-
         state.store = await run_in_threadpool(open_store, state.settings.ledger)
     loop = asyncio.get_running_loop()
     hup = _install_sighup(loop, state)
@@ -113,20 +111,6 @@ def _install_sighup(loop: asyncio.AbstractEventLoop, state) -> bool:
     except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
         return False
     return True
-
-
-async def _claim_error(request: Request, error: ClaimError):
-    issues = [{"path": issue.path, "message": issue.message} for issue in error.issues]
-    return problem_response(Problem(422, "invalid-claim", f"{len(issues)} issue(s) in the claim",
-                                    errors=[str(issue) for issue in error.issues], issues=issues))
-
-
-async def _ledger_error(request: Request, error: LedgerError):
-    stored = getattr(error, "stored_sha256", None)
-    if stored:
-        return problem_response(Problem(409, "claim-conflict", str(error), claim_id=getattr(error, "claim_id", None),
-                                        stored_sha256=stored, new_sha256=getattr(error, "new_sha256", None)))
-    return problem_response(Problem(409, "ledger-refused", str(error)))
 
 
 async def _request_invalid(request: Request, error: RequestValidationError):

@@ -71,14 +71,10 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(limit)  # rendered as 413 by `handle_body_too_large`
+                    raise BodyTooLarge(limit)  # answered with 413 by the app's handler (`refusals`)
             return message
 
         await self.app(scope, limited_receive, send)
-
-
-async def handle_body_too_large(request: Request, error: BodyTooLarge):
-    return problem_response(too_large(error.limit))
 
 
 def _refuse_constant(name: str):

@@ -37,9 +37,9 @@ class Metrics:
         registry = self.registry
         self.claims = Counter("adjudicator_claims", "Claims answered by POST /v1/claims, by submission outcome "
                               "(created, replayed, resubmitted) and decision status", ["outcome", "status"], registry=registry)
-        self.refused = Counter("adjudicator_claims_refused", "Claims refused by POST /v1/claims, by reason "
-                               "(invalid, conflict, ledger_refused, ledger_unavailable, too_large, too_deep, invalid_json)",
-                               ["reason"], registry=registry)
+        self.refused = Counter("adjudicator_claims_refused", "Claims refused by POST /v1/claims, by the kind of "
+                               "problem (invalid_claim, claim_conflict, body_too_large, too_deep, invalid_json, ledger_busy, "
+                               "ledger_unavailable, ...)", ["reason"], registry=registry)
         self.simulations = Counter("adjudicator_simulations", "What-if decisions by status", ["status"], registry=registry)
         self.ledger_retries = Counter("adjudicator_ledger_retries", "Claims adjudicated again because another writer "
                                       "changed a value they read", registry=registry)

@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from engine.model.decision import Decision
+from engine.model.decision import AccumulatorKey, Decision, Status
+from engine.model.types import Money, Quantity
+from engine.store.records import StoredDecision
 
 
 class Health(BaseModel):
@@ -64,10 +66,23 @@ class ReloadResult(BaseModel):
     other_workers_notified: bool = Field(description="with several workers, the others were asked to reload too")
 
 
-class ClaimVersion(BaseModel):
+class PlanRevisionUsed(BaseModel):
+    plan: str
+    revision: str
+    hash: str
+
+
+class ClaimVersionHead(BaseModel):
     version: int = Field(description="1 for the first decision; a pending claim decided again gets the next")
+    status: Status
+    total: Money
     payload_sha256: str = Field(description="SHA-256 of the canonical claim payload this version decided")
-    recorded_at: dt.datetime
+    plan_revisions: list[PlanRevisionUsed] = Field(description="the plan revisions (and their hashes) it was decided under")
+    engine_version: str
+    decided_at: dt.datetime
+
+
+class ClaimVersion(ClaimVersionHead):
     decision: Decision
 
 
@@ -76,12 +91,43 @@ class ClaimHistory(BaseModel):
     versions: list[ClaimVersion] = Field(description="oldest first")
 
     @staticmethod
-    def json_of(claim_id: str, versions) -> str:
+    def json_of(versions: list[StoredDecision]) -> str:
         """The history as JSON, each stored decision inserted as the bytes it was stored as."""
         parts = []
         for stored in versions:
-            head = ClaimVersion.model_construct(version=stored.version, payload_sha256=stored.payload_sha256,
-                                                recorded_at=stored.recorded_at)
-            fields = head.model_dump_json(include={"version", "payload_sha256", "recorded_at"})
-            parts.append(fields[:-1] + ',"decision":' + stored.decision_json + "}")
-        return '{"claim_id":' + json.dumps(claim_id, ensure_ascii=False) + ',"versions":[' + ",".join(parts) + "]}"
+            head = ClaimVersionHead(version=stored.version, status=stored.status, total=stored.total,
+                                    payload_sha256=stored.payload_sha256, plan_revisions=stored.plan_revisions,
+                                    engine_version=stored.engine_version, decided_at=stored.decided_at)
+            parts.append(head.model_dump_json()[:-1] + ',"decision":' + stored.decision_json + "}")
+        return '{"claim_id":' + json.dumps(versions[-1].claim_id, ensure_ascii=False) + ',"versions":[' + ",".join(parts) + "]}"
+
+
+class EntryOut(BaseModel):
+    claim_id: str
+    version: int = Field(description="the claim's decision version that made the change")
+    before: Quantity
+    after: Quantity
+    recorded_at: dt.datetime
+
+
+class AccumulatorOut(BaseModel):
+    key: AccumulatorKey
+    label: str = Field(description="the key for people: plan/benefit/measure@term")
+    value: Quantity = Field(description="yuan for amounts, a count for days and payments")
+    version: int = Field(description="how many times it changed")
+    entries: list[EntryOut] = Field(description="every change, oldest first: the value is their sum")
+
+
+class MemberAccumulators(BaseModel):
+    member_id: str = Field(description="the id asked for")
+    person: str = Field(description="the person the ledger knows it as (resident ID number, else member id)")
+    aliases: list[str] = Field(description="every member id and ID number recorded for the person")
+    accumulators: list[AccumulatorOut]
+
+    @classmethod
+    def of(cls, member_id: str, found) -> "MemberAccumulators":
+        return cls(member_id=member_id, person=found.person, aliases=found.aliases, accumulators=[
+            AccumulatorOut(key=row.key, label=row.key.label(member=False), value=row.value, version=row.version,
+                           entries=[EntryOut(claim_id=e.claim_id, version=e.version, before=e.before, after=e.after,
+                                             recorded_at=e.recorded_at) for e in row.entries])
+            for row in found.accumulators])

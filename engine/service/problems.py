@@ -30,6 +30,7 @@ TITLES = {
     "invalid-request": "The request is invalid",
     "claim-conflict": "Another claim was recorded under this claim id",
     "ledger-refused": "The ledger refused the claim",
+    "ledger-busy": "Other writers kept changing this member's history",
     "ledger-unavailable": "The ledger is unavailable",
     "not-ready": "The service is not ready",
     "plan-set-rejected": "The new plan set failed its checks; the plans in force are unchanged",

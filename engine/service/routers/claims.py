@@ -13,15 +13,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from engine.errors import ClaimError, LedgerError
 from engine.model.decision import Decision
-from engine.service.auth import require
 from engine.model.types import MAX_ID_LENGTH
-from engine.service.limits import BodyTooLarge, path_id, read_json_body
+from engine.service.auth import require
+from engine.service.limits import path_id, read_json_body
 from engine.service.metrics import decision_status
 from engine.service.models import ClaimHistory
 from engine.service.openapi import CLAIM_BODY
 from engine.service.problems import AUTH_PROBLEMS, Problem, problem_responses
+from engine.service.refusals import problem_for
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -37,20 +37,6 @@ SUBMISSION_HEADERS = {
 }
 
 
-def _refusal_reason(error: Exception) -> str:
-    if isinstance(error, Problem):
-        return error.kind.replace("-", "_")
-    if isinstance(error, BodyTooLarge):
-        return "too_large"
-    if isinstance(error, ClaimError):
-        return "invalid"
-    if getattr(error, "stored_sha256", None):
-        return "conflict"
-    if isinstance(error, LedgerError):
-        return "ledger_refused"
-    return "error"
-
-
 @router.post("", status_code=201, dependencies=[require("adjudicate")], openapi_extra=CLAIM_BODY,
              summary="Adjudicate a claim and record its decision (idempotent by claim id)",
              responses={201: {"model": Decision, "description": "adjudicated and recorded (a new claim, or a pending "
@@ -58,14 +44,16 @@ def _refusal_reason(error: Exception) -> str:
                         200: {"model": Decision, "description": "the same claim was recorded before: its stored "
                               "decision, unchanged", "headers": SUBMISSION_HEADERS},
                         **problem_responses(*AUTH_PROBLEMS, 409, 413, 415, 422, 503,
-                                            d409="another payload was recorded under this claim id (both hashes given)")})
+                                            d409="another payload was recorded under this claim id (both hashes given)",
+                                            d503="the ledger is unreachable, or busy with this member's history: send the "
+                                                 "claim again (it is idempotent)")})
 async def submit_claim(request: Request) -> Response:
     state = request.app.state
     try:
         raw = await read_json_body(request)
         submission = await run_in_threadpool(state.store.submit, state.plans.current.adjudicator, raw)
     except Exception as error:
-        state.metrics.refused.labels(_refusal_reason(error)).inc()
+        state.metrics.refused.labels(problem_for(error).kind.replace("-", "_")).inc()
         raise
     state.metrics.claims.labels(submission.outcome, decision_status(submission.decision_json)).inc()
     retries = getattr(submission, "retries", 0)
@@ -90,4 +78,4 @@ async def claim_versions(request: Request, claim_id: str = Path(min_length=1, ma
     versions = await run_in_threadpool(request.app.state.store.claim_versions, claim_id)
     if not versions:
         raise Problem(404, "not-found", "no claim is recorded under this id", claim_id=claim_id)
-    return Response(ClaimHistory.json_of(versions[0].claim_id, versions), media_type="application/json")
+    return Response(ClaimHistory.json_of(versions), media_type="application/json")
