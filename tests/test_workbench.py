@@ -144,7 +144,9 @@ def test_source_shows_only_files_of_the_plan_set(client):
 
 
 def test_simulator_hospital_stay_and_diagnosis_amounts(client):
-    assert totals(client.post("/ui/simulator/run", data=HOSPITAL_FORM, headers=bearer("simulate")).text) == ["2400.00"]
+    html = client.post("/ui/simulator/run", data=HOSPITAL_FORM, headers=bearer("simulate")).text
+    assert totals(html) == ["2400.00"]
+    assert "inpatient-medical/inpatient-reimbursement/paid@2024-01-01 of member:m-1</code>：0 → 2400.00" in html
     html = client.post("/ui/simulator/run", data=DIAGNOSIS_FORM, headers=bearer("simulate")).text
     assert totals(html) == ["20000.00"] and "较重急性心肌梗死" in html
 

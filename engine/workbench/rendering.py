@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from engine.workbench.plain import CAP_NAMES, SKIPPED_NAMES, STATUS_NAMES, amount_text, value_name, yuan
+from engine.workbench.plain import CAP_NAMES, MEASURE_NAMES, SKIPPED_NAMES, STATUS_NAMES, amount_text, value_name, yuan
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -33,7 +33,7 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters.update(yuan=yuan, amount=amount_text, named=value_name)
-environment.globals.update(STATUS_NAMES=STATUS_NAMES, SKIPPED_NAMES=SKIPPED_NAMES, CAP_NAMES=CAP_NAMES)
+environment.globals.update(STATUS_NAMES=STATUS_NAMES, SKIPPED_NAMES=SKIPPED_NAMES, CAP_NAMES=CAP_NAMES, MEASURE_NAMES=MEASURE_NAMES)
 
 
 def render(template: str, status_code: int = 200, **context) -> HTMLResponse:
