@@ -236,3 +236,48 @@ def test_a_corpus_diff_is_the_diff_of_the_plans_in_force_and_the_what_if(client,
     assert f'data-changed="{expected.changed}"' in reopened.text
     refused = client.post("/ui/diffs/open", files={"report": ("x.json", b"[1, 2]")}, headers=bearer("read")).text
     assert "not a diff report" in refused
+
+
+@pytest.fixture(scope="module")
+def ledger_client(bundled_plans, tokens_file, tmp_path_factory):
+    """The workbench on a SQLite ledger holding: the README's stay (m-1, 2,400.00 paid, 1,000.00
+    of deductible used) and a critical-illness claim first pending (no LVEF), then resubmitted
+    with LVEF 45.0 (< 50): severe, 10,000 × 2 units = 20,000.00, as version 2."""
+    from service_helpers import HOSPITAL_CLAIM, PENDING_CLAIM, with_evidence
+
+    from engine.store import open_store
+
+    store = open_store(tmp_path_factory.mktemp("ledger") / "ledger.db")
+    adjudicator = bundled_plans.adjudicator
+    assert store.submit(adjudicator, HOSPITAL_CLAIM).outcome == "created"
+    assert store.submit(adjudicator, PENDING_CLAIM).outcome == "created"
+    assert store.submit(adjudicator, with_evidence(PENDING_CLAIM, lvef="45.0")).outcome == "resubmitted"
+    with TestClient(make_app(bundled_plans, tokens_file, store)) as test_client:
+        yield test_client
+    store.close()
+
+
+def test_a_claims_decision_versions_from_the_ledger(ledger_client):
+    html = ledger_client.get("/ui/claims", params={"claim_id": " CI-1 "}, headers=bearer("read")).text  # as the ledger keys ids
+    versions = re.findall(r'<details class="version"[^>]*data-version="(\d)" data-status="(\w+)"', html)
+    assert versions == [("2", "paid"), ("1", "pending")]
+    assert totals(html) == ["20000.00", "0.00"]
+    assert "$.event.diagnoses[0].findings.lvef" in html  # what version 1 waited for
+    assert '<a href="/plans/critical-illness/2024">critical-illness 2024</a>' in html
+    assert 'id="no-claim"' in ledger_client.get("/ui/claims", params={"claim_id": "nobody"}, headers=bearer("read")).text
+    assert ledger_client.get("/ui/claims", params={"claim_id": "ci-1"}, headers=bearer("simulate")).status_code == 403
+    assert ledger_client.get("/ui/claims", params={"claim_id": "ci-1"}).status_code == 401
+
+
+def test_a_members_accumulators_from_the_ledger(ledger_client):
+    html = ledger_client.get("/ui/members", params={"member_id": "m-1"}, headers=bearer("read")).text
+    values = dict(re.findall(r'<tr data-key="([^"]+)" data-value="([^"]+)"', html))
+    assert values["inpatient-medical/inpatient-reimbursement/paid@2024-01-01"] == "2400.00"
+    assert values["inpatient-medical/inpatient-reimbursement/deductible_used@2024-01-01"] == "1000.00"
+    assert '<a href="/claims?claim_id=c-1">c-1</a>' in html
+    severe = ledger_client.get("/ui/members", params={"member_id": "m-ci"}, headers=bearer("read")).text
+    # The severe payment (version 2, the resubmission) counts once in the person's life and ends cover.
+    row = re.search(r'<tr data-key="critical-illness/severe/payments@life" data-value="1">.*?</tr>', severe, re.S)
+    assert row and "ci-1</a>（第 2 版）：0 → 1" in row.group(0)
+    assert '<tr data-key="critical-illness/cover/ended@life" data-value="1">' in severe
+    assert 'id="no-member"' in ledger_client.get("/ui/members", params={"member_id": "nobody"}, headers=bearer("read")).text

@@ -25,10 +25,15 @@ pytestmark = pytest.mark.skipif(why_unavailable() is not None, reason=f"no brows
 
 
 @pytest.fixture(scope="module")
-def base_url(bundled_plans, tokens_file):
+def base_url(bundled_plans, tokens_file, tmp_path_factory):
     import uvicorn
+    from service_helpers import HOSPITAL_CLAIM
 
-    app = make_app(bundled_plans, tokens_file)
+    from engine.store import open_store
+
+    store = open_store(tmp_path_factory.mktemp("ledger") / "ledger.db")  # the README's stay, recorded
+    store.submit(bundled_plans.adjudicator, HOSPITAL_CLAIM)
+    app = make_app(bundled_plans, tokens_file, store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -40,6 +45,7 @@ def base_url(bundled_plans, tokens_file):
     yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
     server.should_exit = True
     thread.join(timeout=10)
+    store.close()
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +93,8 @@ PAGES = [
     ("simulator", "/simulator", "#simulate"),
     ("cases", "/cases", "#run-all"),
     ("diffs", "/diffs", "#open-report"),
+    ("claims-c-1", "/claims?claim_id=c-1", "details.version[data-status='paid']"),
+    ("members-m-1", "/members?member_id=m-1", "table.accumulators"),
 ]
 
 

@@ -8,10 +8,11 @@ service's bearer token (`engine.workbench.access`).
 
 from fastapi import APIRouter
 
-from engine.workbench.routers import cases, diffs, pages, plans, simulator
+from engine.workbench.routers import cases, diffs, ledger, pages, plans, simulator
 
 router = APIRouter()
-for _router in (pages.router, plans.router, simulator.router, cases.router, diffs.router, diffs.viewer):
+for _router in (pages.router, plans.router, simulator.router, cases.router, diffs.router, diffs.viewer,
+                ledger.router):
     router.include_router(_router)
 
 __all__ = ["router"]
