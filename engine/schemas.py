@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from engine.errors import PlanError
+from engine.output import OutputError, write_atomic
 from engine.findings import Finding
 from engine.model.claim import Claim
 from engine.model.decision import decision_schema
@@ -89,11 +90,16 @@ def build_schemas(rules_dir: Path | str = "rules", plans_dir: Path | str = "plan
 
 
 def write_schemas(folder: Path, rules_dir: Path | str = "rules", plans_dir: Path | str = "plans") -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.parent.is_dir():
+        raise OutputError(f"{folder}: folder {folder.parent} does not exist (it is not created)")
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create {folder}: {error.strerror or error}") from None
     written = []
     for name, schema in build_schemas(rules_dir, plans_dir).items():
         path = folder / f"{name}.schema.json"
-        path.write_text(schema_text(schema), encoding="utf-8")
+        write_atomic(path, schema_text(schema))
         written.append(path)
     return written
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections import Counter
@@ -12,11 +13,13 @@ import typer
 from rich.console import Console
 
 from engine.claims import read_claims_file
-from engine.cli.common import Evaluator, PlansOption, RulesOption, app, err, load_adjudicator, out
+from engine.cli.common import Evaluator, PlansOption, RulesOption, app, err, fail, load_adjudicator, out
 from engine.cli.ledger import LedgerOption, open_ledger, submission_line
+from engine.errors import ClaimError
 from engine.officer_view import WIDE, failure_lines, library_titles, officer_tree
 from engine.ledger import MemoryLedger
 from engine.model.decision import ClaimFailure, decision_from_json
+from engine.output import OutputError, atomic_file, check_outputs, stdout_guard
 
 @app.command()
 def adjudicate(
@@ -37,6 +40,13 @@ def adjudicate(
     With --ledger (a SQLite file, created on first use, or a PostgreSQL URL) every decision is
     recorded as it goes and history carries over to the next run; a file run again (after a
     crash, say) gives each claim already recorded its stored decision, marked "replayed"."""
+    try:
+        check_outputs([output], [*claims, *_ledger_file(ledger)])
+        if explain or output is None:
+            with stdout_guard():
+                pass
+    except OutputError as error:
+        fail(error)
     for path in claims:
         if not path.is_file():
             err.print(f"error: {path}: no such claims file", markup=False)
@@ -51,30 +61,31 @@ def adjudicate(
         err.print("note: no --ledger: history lives in memory for this run only (deductibles, caps and once-in-life "
                   "payments start from zero next time)", markup=False)
     outcomes = Counter()
-    sink = output.open("w", encoding="utf-8") if output else None
     failed = 0
     try:
-        results = store.submit_many(adjudicator, stream) if store else adjudicator.adjudicate_many(stream, MemoryLedger())
-        for result in results:
-            is_failure = isinstance(result, ClaimFailure)
-            failed += is_failure
-            if is_failure:
-                line = result.to_json()
-            elif store is not None:
-                outcomes[result.outcome] += 1
-                line = submission_line(result)
-            else:
-                line = result.decision.to_json()
-            if explain:
-                decision = None if is_failure else result.decision if store is None else decision_from_json(json.loads(line))
-                shown.print(failure_lines(result) if is_failure else officer_tree(decision, *titles, verbose=verbose))
-            if sink:
-                sink.write(line + "\n")
-            elif not explain:
-                sys.stdout.write(line + "\n")
+        with contextlib.ExitStack() as stack:
+            if explain or output is None:
+                stack.enter_context(stdout_guard())
+            sink = stack.enter_context(atomic_file(output)) if output else (None if explain else sys.stdout)
+            results = store.submit_many(adjudicator, stream) if store else adjudicator.adjudicate_many(stream, MemoryLedger())
+            for result in results:
+                is_failure = isinstance(result, ClaimFailure)
+                failed += is_failure
+                if is_failure:
+                    line = result.to_json()
+                elif store is not None:
+                    outcomes[result.outcome] += 1
+                    line = submission_line(result)
+                else:
+                    line = result.decision.to_json()
+                if explain:
+                    decision = None if is_failure else result.decision if store is None else decision_from_json(json.loads(line))
+                    shown.print(failure_lines(result) if is_failure else officer_tree(decision, *titles, verbose=verbose))
+                if sink:
+                    sink.write(line + "\n")
+    except (OutputError, ClaimError) as error:  # ClaimError: a claims file that cannot be read at all
+        fail(error)
     finally:
-        if sink:
-            sink.close()
         if store is not None:
             store.close()
     if store is not None:
@@ -83,3 +94,12 @@ def adjudicate(
     if failed:
         err.print(f"{failed} claim(s) could not be adjudicated", markup=False)
         raise typer.Exit(2)
+
+
+def _ledger_file(ledger: str | None) -> list[Path]:
+    """The ledger's file, when it is one (a path or a sqlite:/// URL): an output must not be it."""
+    if not ledger:
+        return []
+    if ledger.startswith("sqlite:///"):
+        return [Path(ledger.removeprefix("sqlite:///"))]
+    return [] if "://" in ledger else [Path(ledger)]

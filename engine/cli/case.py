@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from engine.cli.common import PlansOption, RulesOption, app, err, load_adjudicator, out
+from engine.cli.common import PlansOption, RulesOption, app, err, fail, load_adjudicator, out
+from engine.output import OutputError, write_atomic
 
 case_app = typer.Typer(no_args_is_help=True, help="Make YAML test cases.")
 app.add_typer(case_app, name="case")
@@ -46,8 +47,10 @@ def from_claim(
     except ValueError as error:
         err.print(f"error: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(1)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    try:
+        write_atomic(output, text)
+    except OutputError as error:
+        fail(error)
     for case in cases:
         out.print(f"added to {output}: {case.name}", markup=False, soft_wrap=True)
     out.print(f"next: check the expectations against the catalogue, then `adjudicator test {output}`", markup=False, soft_wrap=True)

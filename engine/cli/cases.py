@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from engine.cli.common import PlansOption, RulesOption, app, err, load_adjudicator, out
+from engine.cli.common import PlansOption, RulesOption, app, err, fail, load_adjudicator, out
+from engine.output import OutputError, write_atomic
 from engine.explain import decision_tree, failure_tree
 from engine.model.decision import ClaimFailure
 
@@ -85,8 +86,11 @@ def _update(failed, adjudicator, yes: bool) -> None:
         if not answer:
             err.print(f"not written: answer y, or give --yes to re-baseline {count}", markup=False, soft_wrap=True)
             raise typer.Exit(1)
-    for file, (_, new) in plan.texts.items():
-        Path(file).write_text(new, encoding="utf-8")
+    try:
+        for file, (_, new) in plan.texts.items():
+            write_atomic(Path(file), new)
+    except OutputError as error:
+        fail(error)
     still = [r for r in (run_case(adjudicator, result.case.reloaded()) for result in plan.updated_cases) if not r.passed]
     out.print(f"updated {count}; their descriptions (the hand computations) are as they were: check them", soft_wrap=True)
     for result in still:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 from enum import Enum
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -21,6 +22,13 @@ err = Console(stderr=True, soft_wrap=True)  # errors stay one line each, for gre
 
 PlansOption = typer.Option(Path("plans"), "--plans", help="folder of plan revisions")
 RulesOption = typer.Option(Path("rules"), "--rules", help="folder of shared rule libraries")
+
+
+def fail(error: Exception) -> NoReturn:
+    """Print an error the command cannot go on after (one line per located issue) and exit 1."""
+    for issue in getattr(error, "issues", None) or [error]:
+        err.print(f"error: {issue}", markup=False, highlight=False)
+    raise typer.Exit(1)
 
 
 class Evaluator(str, Enum):

@@ -7,8 +7,9 @@ from typing import Optional
 
 import typer
 
-from engine.cli.common import Evaluator, RulesOption, app, err, load_adjudicator, out
+from engine.cli.common import Evaluator, RulesOption, app, err, fail, load_adjudicator, out
 from engine.errors import ClaimError
+from engine.output import OutputError, check_outputs, write_atomic
 
 @app.command()
 def diff(
@@ -46,6 +47,10 @@ def diff(
     if not claims.is_file():
         err.print(f"error: {claims}: no such claims file", markup=False)
         raise typer.Exit(1)
+    try:  # before minutes of work: reports that would overwrite the corpus or go nowhere
+        check_outputs([markdown, html, json_out], [claims])
+    except OutputError as error:
+        fail(error)
     with tempfile.TemporaryDirectory(prefix="adjudicator-diff-") as workdir:
         try:
             if base or head:
@@ -80,7 +85,10 @@ def diff(
         print_terminal(out, summary, label_base, label_head)
     for path, render in ((markdown, to_markdown), (html, to_html), (json_out, to_json)):
         if path:
-            path.write_text(render(summary, label_base, label_head), encoding="utf-8")
+            try:
+                write_atomic(path, render(summary, label_base, label_head))
+            except OutputError as error:
+                fail(error)
     crossed = check_thresholds(summary, fail_on)
     for sentence in crossed:
         err.print(f"fail-on crossed: {sentence}", markup=False)

@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from engine.cli.common import PlansOption, RulesOption, app, err, load_adjudicator, out
+from engine.cli.common import PlansOption, RulesOption, app, err, fail, load_adjudicator, out
+from engine.output import OutputError, write_atomic
 
 
 def _date(text: Optional[str], option: str) -> Optional[dt.date]:
@@ -58,7 +59,10 @@ def enrol(
     for decided in result.plans:
         _print_plan(decided)
     if json_out:
-        json_out.write_text(result.to_json() + "\n", encoding="utf-8")
+        try:
+            write_atomic(json_out, result.to_json() + "\n")
+        except OutputError as error:
+            fail(error)
     if not result.accepted:
         raise typer.Exit(1)
 

@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from engine.cli.common import PlansOption, RulesOption, app, err, load_adjudicator, out
+from engine.cli.common import PlansOption, RulesOption, app, err, fail, load_adjudicator, out
+from engine.output import OutputError, write_atomic
 
 
 @app.command()
@@ -29,8 +30,11 @@ def revise(
     except ValueError as error:
         err.print(f"error: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(1)
-    for path, text in revised.texts.items():
-        path.write_text(text, encoding="utf-8")
+    try:
+        for path, text in revised.texts.items():
+            write_atomic(path, text)
+    except OutputError as error:
+        fail(error)
     load_adjudicator(plans, rules)  # the two files load, or every issue is shown
     out.print(f"new revision {revised.new_revision} of {plan}: {revised.new} (from {start.date()}), "
               f"a copy of revision {revised.old.revision}", markup=False, soft_wrap=True)

@@ -20,6 +20,7 @@ def schema(
     findings, offices, plan ids) so that an editor offers them. Run it after changing rules/."""
     from engine.errors import PlanError
     from engine.hints import with_hints
+    from engine.output import OutputError
     from engine.schemas import write_schemas
 
     try:
@@ -27,6 +28,9 @@ def schema(
     except PlanError as error:
         for issue in with_hints(error.issues):
             err.print(f"error: {issue}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    except OutputError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     for path in written:
         out.print(f"wrote {path}")

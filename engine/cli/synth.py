@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.common import app, err, out
+from engine.cli.common import app, err, fail, out
+from engine.output import OutputError, atomic_file
 
 @app.command()
 def synth(
@@ -27,9 +28,12 @@ def synth(
         raise typer.Exit(1)
     blocks = generate_mixed(claims, seed) if corpus == "mixed" else generate(claims, seed, corpus)
     written = 0
-    with output.open("w", encoding="utf-8") as sink:
-        for block in blocks:
-            for claim in block:
-                sink.write(json.dumps(claim, ensure_ascii=False) + "\n")
-                written += 1
+    try:
+        with atomic_file(output) as sink:
+            for block in blocks:
+                for claim in block:
+                    sink.write(json.dumps(claim, ensure_ascii=False) + "\n")
+                    written += 1
+    except OutputError as error:
+        fail(error)
     out.print(f"wrote {written:,} claims to {output}")
