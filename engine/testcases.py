@@ -91,20 +91,31 @@ def load_cases(path: Path | str) -> list[Case]:
     data = document.data
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise PlanError([document.issue("a case file is a mapping with a list under `cases`")])
-    cases = []
+    cases, problems = [], []
     for index, raw in enumerate(data["cases"]):
         if not isinstance(raw, dict) or "name" not in raw or not isinstance(raw.get("claims"), list):
-            raise PlanError([document.issue("each case needs a name and a list of claims", ("cases", index))])
+            problems.append(document.issue("each case needs a name and a list of claims", ("cases", index)))
+            continue
         claims, expectations = [], []
-        for claim in raw["claims"]:
+        for number, claim in enumerate(raw["claims"]):
+            where = ("cases", index, "claims", number)
+            if not isinstance(claim, dict):
+                problems.append(document.issue("each claim is a mapping (claim_id, event, expect, ...)", where))
+                continue
             claim = dict(claim)
-            expectations.append(claim.pop("expect", {}))
+            expected = claim.pop("expect", {})
+            if not isinstance(expected, dict):
+                problems.append(document.issue("expect is a mapping (status, total, enrolments, ...)", where + ("expect",)))
+                continue
+            expectations.append(expected)
             claim.setdefault("member", raw.get("member"))
             claim.setdefault("enrolments", raw.get("enrolments"))
             claims.append(claim)
         position = document.locate(("cases", index))
         cases.append(Case(str(path), raw["name"], raw.get("description", ""), claims, expectations,
                           position.line if position else None, list(raw.get("overrides") or []), index))
+    if problems:
+        raise PlanError(problems)
     return cases
 
 

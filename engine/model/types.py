@@ -12,6 +12,12 @@ from engine.errors import quoted
 from engine.money import format_money, has_at_most_two_decimals
 
 
+# Numbers in plans and libraries: a trillion yuan, or a millionth, is beyond any plan; beyond
+# them Decimal arithmetic would lose exactness (28 digits) or raise.
+MAX_WHOLE_DIGITS = 12
+MAX_PLACES = 6
+
+
 def _to_decimal(value: Any, what: str) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a number, not true/false")
@@ -25,11 +31,14 @@ def _to_decimal(value: Any, what: str) -> Decimal:
         try:
             result = Decimal(value)
         except InvalidOperation:
-            raise ValueError(f"{what} must be a number, got {value!r}") from None
+            raise ValueError(f"{what} must be a number, got {quoted(value)}") from None
     else:
         raise ValueError(f"{what} must be a number, got {type(value).__name__}")
     if not result.is_finite():
-        raise ValueError(f"{what} must be a finite number, got {value!r}")
+        raise ValueError(f"{what} must be a finite number, got {quoted(value)}")
+    if result and not -MAX_PLACES <= result.adjusted() < MAX_WHOLE_DIGITS:
+        raise ValueError(f"{what} is out of range (at most {MAX_WHOLE_DIGITS} digits before the decimal point "
+                         f"and {MAX_PLACES} after), got {quoted(value)}")
     return result
 
 

@@ -251,6 +251,7 @@ def _disease_rules(plan: Plan, library: RuleLibrary, report, issues: list[Issue]
                 issues.append(report(f"yields_to names {other!r}, which is not another lump-sum benefit of this plan"
                                      f"{did_you_mean(other, [b for b in lump_sums if b != benefit_id])}; "
                                      f"choose from: {choices}", ("benefits", index, "yields_to", y_index)))
+    issues.extend(_yields_to_cycles(lump_sums, report))
     rules = []
     for list_id in lists:
         for entry in library.disease_lists[list_id].entries:
@@ -261,6 +262,36 @@ def _disease_rules(plan: Plan, library: RuleLibrary, report, issues: list[Issue]
                 rules.append(CompiledRule(f"pending:{entry.key}", "pending", entry.key, entry.name, waiting,
                                           subject="diagnosis"))
     return rules
+
+
+def _yields_to_cycles(lump_sums: dict[str, tuple[int, LumpSum]], report) -> list[Issue]:
+    """Benefits that yield to each other in a ring: none of them may pay first, so a diagnosis
+    meeting all of them would be paid by none. Each ring found by a depth-first walk (linear in
+    the benefits) is reported once, at the `yields_to` entry that closes it."""
+    successors = {benefit: [other for other in lump_sums[benefit][1].yields_to if other in lump_sums and other != benefit]
+                  for benefit in lump_sums}
+    issues: list[Issue] = []
+    done: set[str] = set()
+    for root in lump_sums:
+        if root in done:
+            continue
+        path: list[str] = [root]
+        pending = [iter(successors[root])]
+        while pending:
+            following = next(pending[-1], None)
+            if following is None:
+                done.add(path.pop())
+                pending.pop()
+            elif following in path:
+                ring = path[path.index(following):]
+                index, benefit = lump_sums[path[-1]]
+                issues.append(report(f"yields_to makes a cycle: {' → '.join(ring + [following])}; one of them must take "
+                                     "precedence (remove it from the other's yields_to)",
+                                     ("benefits", index, "yields_to", benefit.yields_to.index(following))))
+            elif following not in done:
+                path.append(following)
+                pending.append(iter(successors[following]))
+    return issues
 
 
 def counts_by_accident(plan: Plan) -> bool:
