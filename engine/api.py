@@ -32,6 +32,7 @@ from engine.rules.compiler import CompiledPlan, RuleLibrary
 from engine.terms import Target
 
 CHUNK = 400
+STALE_RETRIES = 8  # decisions made again when another writer changed what a claim read
 
 
 @dataclass(frozen=True)
@@ -227,24 +228,31 @@ class Adjudicator:
             return ClaimFailure(claim_id=claim_id_of(raw), errors=[internal_error(error)])
 
     def _decide_and_record(self, item, fired, ledger: Ledger) -> AdjudicationResult | ClaimFailure:
+        """Decide the claim on the ledger's history and record it. When another writer changed a
+        value the claim read before it was recorded, the claim is decided again on the fresh
+        history (at most STALE_RETRIES times): never paid on stale values, never failed for them."""
         claim, targets, skipped = item
         if isinstance(fired, RuleEvaluationError):
             return ClaimFailure(claim_id=claim.claim_id, errors=[f"rule evaluation failed: {fired}"])
-        if ledger.has_claim(claim_key(claim.claim_id)):
-            return ClaimFailure(claim_id=claim.claim_id, errors=[f"claim {claim.claim_id!r} was already adjudicated; it is not paid twice"])
-        try:
-            result = self.decide(claim, targets, skipped, fired, ledger)
-        except ClaimError as error:
-            return ClaimFailure(claim_id=claim.claim_id, errors=[str(issue) for issue in error.issues])
-        except Exception as error:  # as in _prepare: a defect costs this claim, never the batch
-            return ClaimFailure(claim_id=claim.claim_id, errors=[internal_error(error)])
-        try:  # a store that cannot be written stops the batch; a refused claim fails alone
-            ledger.apply(claim_key(claim.claim_id), result.changes, result.recording)
-        except ClaimError as error:
-            return ClaimFailure(claim_id=claim.claim_id, errors=[str(issue) for issue in error.issues])
-        except LedgerError as error:
-            return ClaimFailure(claim_id=claim.claim_id, errors=[str(error)])
-        return result
+        key = claim_key(claim.claim_id)
+        for _attempt in range(STALE_RETRIES + 1):
+            if ledger.has_claim(key):
+                return ClaimFailure(claim_id=claim.claim_id, errors=[f"claim {claim.claim_id!r} was already adjudicated; it is not paid twice"])
+            try:
+                result = self.decide(claim, targets, skipped, fired, ledger)
+            except ClaimError as error:
+                return ClaimFailure(claim_id=claim.claim_id, errors=[str(issue) for issue in error.issues])
+            except Exception as error:  # as in _prepare: a defect costs this claim, never the batch
+                return ClaimFailure(claim_id=claim.claim_id, errors=[internal_error(error)])
+            try:  # a store that cannot be written stops the batch; a refused claim fails alone
+                ledger.apply(key, result.changes, result.recording)
+            except ClaimError as error:
+                return ClaimFailure(claim_id=claim.claim_id, errors=[str(issue) for issue in error.issues])
+            except LedgerError as error:
+                stale = error
+                continue
+            return result
+        return ClaimFailure(claim_id=claim.claim_id, errors=[f"{stale} (gave up after {STALE_RETRIES} retries)"])
 
     # -- shared steps ----------------------------------------------------------------------
 
