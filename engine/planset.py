@@ -6,7 +6,6 @@ which enrolments cover the claim's event. Every problem is reported with its JSO
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from engine.errors import ClaimError, Issue
 from engine.icd import is_code, normalise_code

@@ -28,7 +28,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Iterator, Sequence
 
-from sqlalchemy import and_, create_engine, event, select, text, tuple_
+from sqlalchemy import and_, create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
