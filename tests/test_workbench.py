@@ -98,6 +98,8 @@ def test_a_plan_reads_in_chinese_with_every_item_linked_to_its_line(client):
     hiv_line = _line_of("rules/exclusions.yaml", "id: hiv")
     assert "感染艾滋病病毒或患艾滋病" in html and f"rules/exclusions.yaml:{hiv_line}</a>" in html
     assert "出险情形为“经输血感染艾滋病病毒”或“因职业关系感染艾滋病病毒”" in html
+    critical = client.get("/ui/plans/critical-illness/2024", headers=bearer("read")).text
+    assert '<a href="/diseases?list=critical-illness-severe">重大疾病（重症）（critical-illness-severe）</a>' in critical
     items = html.count('<div class="item"')
     linked = len(re.findall(r'<div class="item"[^>]*>\s*<div class="item-head">.*?<a class="src"', html, re.S))
     assert items and items == linked
@@ -149,6 +151,15 @@ def test_simulator_hospital_stay_and_diagnosis_amounts(client):
     assert "inpatient-medical/inpatient-reimbursement/paid@2024-01-01 of member:m-1</code>：0 → 2400.00" in html
     html = client.post("/ui/simulator/run", data=DIAGNOSIS_FORM, headers=bearer("simulate")).text
     assert totals(html) == ["20000.00"] and "较重急性心肌梗死" in html
+
+
+def test_a_blank_fee_is_the_fee_the_plan_says_is_due(client):
+    form = {**DIAGNOSIS_FORM, "enrolments.r1.fee_paid": ""}  # 80.00 × 2 units = 160.00 (catalogue §2.3)
+    assert totals(client.post("/ui/simulator/run", data=form, headers=bearer("simulate")).text) == ["20000.00"]
+    claim = client.post("/ui/simulator/json", data=form, headers=bearer("simulate")).text
+    assert "&#34;fee_paid&#34;: &#34;160.00&#34;" in claim
+    wrong = client.post("/ui/simulator/run", data={**DIAGNOSIS_FORM, "enrolments.r1.fee_paid": "150.00"}, headers=bearer("simulate")).text
+    assert "$.enrolments[0].fee_paid" in wrong and "charges 160.00" in wrong
 
 
 def test_simulator_what_if_shows_both_decisions(client):

@@ -10,6 +10,7 @@ the claim model's: errors come back with the claim's JSON paths, as from the API
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -115,6 +116,32 @@ def claim_from_form(form: dict, library: RuleLibrary) -> dict:
     if circumstances:
         event["circumstances"] = [c for c in circumstances if c][:MAX_ROWS]
     claim["event"] = event
+    return claim
+
+
+def with_fees_due(claim: dict, revisions: dict) -> dict:
+    """Enrolments whose fee was left blank get the fee their plan revision says is due for their
+    units or tier (`Plan.fee_due`), so a product person need not look it up; a value that cannot
+    be read is left for the claim model to name."""
+    for enrolment in claim.get("enrolments") or []:
+        if "fee_paid" in enrolment or enrolment.get("plan") not in revisions:
+            continue
+        try:
+            start = dt.date.fromisoformat(str(enrolment.get("start")))
+        except ValueError:
+            continue
+        pinned = enrolment.get("revision")
+        for compiled in reversed(revisions[enrolment["plan"]]):
+            plan = compiled.plan
+            if plan.revision == pinned or (pinned is None and plan.effective_from <= start
+                                            and (plan.effective_to is None or start <= plan.effective_to)):
+                units, tier = enrolment.get("units"), enrolment.get("tier")
+                if (units is None or isinstance(units, int)) and (tier is None or isinstance(tier, int)):
+                    try:
+                        enrolment["fee_paid"] = f"{plan.fee_due(units, tier, enrolment.get('fee_schedule')):.2f}"
+                    except (IndexError, KeyError):
+                        pass  # a tier the plan does not have: the claim model says so
+                break
     return claim
 
 

@@ -56,6 +56,7 @@ class Row:
     text: str = ""
     sentence: Sentence | None = None
     link: SourceLink | None = None
+    href: str | None = None  # a page of the workbench the value names (a disease list)
 
 
 @dataclass
@@ -132,6 +133,10 @@ class PlanRenderer:
             row.sentence = Sentence("按以下顺序取第一个适用的方案", [self.schedule(s) for s in value])
         else:
             row.text = self.text(key, value)
+        if key == "diseases" and isinstance(value, dict) and value.get("list"):
+            from urllib.parse import urlencode
+
+            row.href = "/diseases?" + urlencode({"list": value["list"]})
         return row
 
     def text(self, key: str, value: Any) -> str:

@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from engine.errors import PlanError
 from engine.vocabulary import EVENT_KINDS
 from engine.workbench.access import adjudicator_in_force, require, store_of
-from engine.workbench.claim_form import FormError, MAX_ROWS, claim_from_form, claim_from_json, nested, overrides_from_form
+from engine.workbench.claim_form import (FormError, MAX_ROWS, claim_from_form, claim_from_json, nested, overrides_from_form,
+                                          with_fees_due)
 from engine.workbench.plan_fields import plan_fields
 from engine.workbench.rendering import render
 from engine.workbench.simulation import case_yaml, simulate
@@ -85,9 +86,9 @@ async def _read(request: Request) -> tuple[Any, list[dict], dict]:
     items = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     data = nested([(name, value) for name, value in items if name not in ("claim_json", "use_history", "case_name")])
     options = {name: value for name, value in items if name in ("claim_json", "use_history", "case_name")}
-    library = adjudicator_in_force(request).library
+    adjudicator = adjudicator_in_force(request)
     text = str(options.get("claim_json") or "").strip()
-    raw = claim_from_json(text) if text else claim_from_form(data, library)
+    raw = claim_from_json(text) if text else with_fees_due(claim_from_form(data, adjudicator.library), adjudicator.revisions)
     return raw, overrides_from_form(data), options
 
 
