@@ -232,16 +232,16 @@ def test_a_busy_or_unreachable_ledger_is_503_and_says_to_retry_without_leaking_s
 
     from engine.store import StoreBusy
 
-    def busy(adjudicator, raw):
+    def busy(adjudicator, raws):
         raise StoreBusy("other writers kept changing this history; gave up after 8 retries")
 
-    def unreachable(adjudicator, raw):
+    def unreachable(adjudicator, raws):
         raise OperationalError("SELECT secret FROM accumulators WHERE member = %(m)s", {"m": "m-1"}, Exception("connection refused"))
 
-    client.app.state.store.submit = busy
+    client.app.state.store.submit_batch = busy
     document = assert_problem(client.post("/v1/claims", json=HOSPITAL_CLAIM, headers=bearer("adjudicate")), 503, "ledger-busy")
     assert "send the claim again" in document["detail"]
-    client.app.state.store.submit = unreachable
+    client.app.state.store.submit_batch = unreachable
     response = client.post("/v1/claims", json=HOSPITAL_CLAIM, headers=bearer("adjudicate"))
     assert_problem(response, 503, "ledger-unavailable")
     assert response.headers["retry-after"] == "1" and "SELECT" not in response.text and "m-1" not in response.text

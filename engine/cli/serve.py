@@ -35,6 +35,9 @@ def serve(
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator"),
     max_body_bytes: int = typer.Option(MAX_BODY_BYTES, "--max-body-bytes", min=1024, help="largest request body accepted (413 above)"),
     max_json_depth: int = typer.Option(MAX_JSON_DEPTH, "--max-json-depth", min=8, help="deepest JSON nesting accepted (422 above)"),
+    batch: int = typer.Option(32, "--batch", min=1, help="group commit: at most this many claims that arrive together "
+                              "recorded in one transaction (1: one transaction per claim)"),
+    writers: int = typer.Option(2, "--writers", min=1, help="transactions in flight per worker"),
     access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="log one line per request (never a token)"),
     log_level: str = typer.Option("info", "--log-level", help="critical, error, warning, info or debug"),
     insecure_dev: bool = typer.Option(False, "--insecure-dev", help="no tokens: anyone may call every endpoint; "
@@ -81,7 +84,8 @@ def serve(
         err.print(f"error: cannot open the ledger: {error.orig or error.__class__.__name__}", markup=False)
         raise typer.Exit(1)
     settings = ServiceSettings(plans=plans, rules=rules, ledger=ledger, tokens=tokens, insecure_dev=insecure_dev,
-                               evaluator=evaluator.value, max_body_bytes=max_body_bytes, max_json_depth=max_json_depth)
+                               evaluator=evaluator.value, max_body_bytes=max_body_bytes, max_json_depth=max_json_depth,
+                               batch=batch, writers=writers)
     try:
         loaded = load_checked(plans, rules, evaluator.value)
     except PlanSetRejected as rejected:

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.service.auth import Guard, read_tokens
+from engine.service.group_commit import GroupCommit
 from engine.service.limits import BodyLimit
 from engine.service.metrics import Metrics, RequestMetrics
 from engine.service.openapi import build_openapi
@@ -55,6 +56,7 @@ def create_app(settings: ServiceSettings | None = None, *, store=None, plans: Lo
     app.state.plans = registry
     app.state.store = store
     app.state.metrics = Metrics()
+    app.state.group_commit = None  # started with the app (lifespan)
 
     app.add_exception_handler(Problem, handle_problem)
     for refused in REFUSED:
@@ -81,6 +83,12 @@ async def _lifespan(app: FastAPI, store_given: bool):
         raise RuntimeError(f"the plan set fails `check` ({len(rejected.errors)} error(s)); not starting") from None
     if not store_given:
         state.store = await run_in_threadpool(open_store, state.settings.ledger)
+    settings = state.settings
+    state.group_commit = None
+    if settings.batch > 1:
+        state.group_commit = GroupCommit(state.store, settings.batch, settings.writers,
+                                         on_batch=state.metrics.batch_size.observe)
+        await state.group_commit.start()
     loop = asyncio.get_running_loop()
     hup = _install_sighup(loop, state)
     try:
@@ -88,6 +96,8 @@ async def _lifespan(app: FastAPI, store_given: bool):
     finally:
         if hup:
             loop.remove_signal_handler(signal.SIGHUP)
+        if state.group_commit:
+            await state.group_commit.stop()
         if not store_given and hasattr(state.store, "close"):
             state.store.close()
 

@@ -45,6 +45,8 @@ class Metrics:
                                       "changed a value they read", registry=registry)
         self.reloads = Counter("adjudicator_plan_reloads", "Plan reloads by result (loaded, unchanged, rejected)",
                                ["result"], registry=registry)
+        self.batch_size = Histogram("adjudicator_claims_per_transaction", "Claims recorded in one ledger "
+                                    "transaction (group commit)", buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=registry)
         self.latency = Histogram("adjudicator_request_duration_seconds", "Time from request to the end of the "
                                  "response, by route", ["method", "route"], buckets=LATENCY_BUCKETS, registry=registry)
         self.responses = Counter("adjudicator_responses", "Responses by route and status code",

@@ -26,6 +26,10 @@ class ServiceSettings:
     evaluator: str = "durable"
     max_body_bytes: int = MAX_BODY_BYTES
     max_json_depth: int = MAX_JSON_DEPTH
+    # Group commit (engine.service.group_commit): at most this many claims per transaction (1:
+    # each claim its own), recorded by this many writers per worker.
+    batch: int = 32
+    writers: int = 2
     # Set by `serve` when it runs several workers: a reload in one worker asks the supervisor
     # (SIGHUP) to reload the others, so every worker decides on the same plans.
     supervisor_pid: int | None = None
@@ -51,7 +55,7 @@ class ServiceSettings:
                 values[field.name] = Path(text)
             elif field.name == "insecure_dev":
                 values[field.name] = text.lower() in ("1", "true", "yes")
-            elif field.name in ("max_body_bytes", "max_json_depth", "supervisor_pid"):
+            elif field.name in ("max_body_bytes", "max_json_depth", "batch", "writers", "supervisor_pid"):
                 values[field.name] = int(text)
             else:
                 values[field.name] = text

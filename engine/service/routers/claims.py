@@ -51,7 +51,11 @@ async def submit_claim(request: Request) -> Response:
     state = request.app.state
     try:
         raw = await read_json_body(request)
-        submission = await run_in_threadpool(state.store.submit, state.plans.current.adjudicator, raw)
+        adjudicator = state.plans.current.adjudicator
+        if state.group_commit:
+            submission = await state.group_commit.submit(adjudicator, raw)
+        else:
+            submission = await run_in_threadpool(state.store.submit, adjudicator, raw)
     except Exception as error:
         state.metrics.refused.labels(problem_for(error).kind.replace("-", "_")).inc()
         raise
