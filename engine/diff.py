@@ -98,6 +98,9 @@ class Summary:
     head_total: Decimal = ZERO
     by_plan: dict[str, list[Decimal]] = field(default_factory=dict)  # plan -> [base, head]
     by_benefit: dict[str, list[Decimal]] = field(default_factory=dict)  # plan/benefit -> [base, head]
+    by_office: dict[str, list[Decimal]] = field(default_factory=dict)  # the member's office -> [base, head] claim totals
+    by_revision: dict[str, list[Decimal]] = field(default_factory=dict)  # "plan revision" -> [base, head] (each side's own)
+    titles: dict[str, str] = field(default_factory=dict)  # plan -> its title, as the decisions give it
     transitions: Counter = field(default_factory=Counter)  # "paid→denied" -> count (changed statuses only)
     buckets: Counter = field(default_factory=Counter)
     clauses: Counter = field(default_factory=Counter)  # "+clause" / "−clause" -> claims
@@ -114,11 +117,13 @@ class Summary:
         self.failed_head += other.failed_head
         self.base_total += other.base_total
         self.head_total += other.head_total
-        for mine, theirs in ((self.by_plan, other.by_plan), (self.by_benefit, other.by_benefit)):
+        for mine, theirs in ((self.by_plan, other.by_plan), (self.by_benefit, other.by_benefit),
+                             (self.by_office, other.by_office), (self.by_revision, other.by_revision)):
             for key, (base, head) in theirs.items():
                 pair = mine.setdefault(key, [ZERO, ZERO])
                 pair[0] += base
                 pair[1] += head
+        self.titles.update(other.titles)
         self.transitions.update(other.transitions)
         self.buckets.update(other.buckets)
         self.clauses.update(other.clauses)
@@ -152,8 +157,9 @@ def _clauses(decision: Decision | None) -> set[str]:
         f"{e.plan}: {r.code}" for e in decision.enrolments for r in e.refusals}
 
 
-def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summary: Summary, top: int) -> None:
-    """Add one claim's two outcomes to `summary`."""
+def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summary: Summary, top: int,
+            office: str | None = None) -> None:
+    """Add one claim's two outcomes to `summary` (`office`: the member's, for the breakdown)."""
     summary.claims += 1
     base_decision = base if isinstance(base, Decision) else None
     head_decision = head if isinstance(head, Decision) else None
@@ -168,6 +174,11 @@ def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summar
             summary.by_plan.setdefault(plan, [ZERO, ZERO])[side] += amount
         for key, amount in _amounts(decision, lambda plan, benefit: f"{plan}/{benefit}").items():
             summary.by_benefit.setdefault(key, [ZERO, ZERO])[side] += amount
+        for enrolment in decision.enrolments if decision else ():
+            summary.titles.setdefault(enrolment.plan, enrolment.plan_title)
+            summary.by_revision.setdefault(f"{enrolment.plan} {enrolment.revision}", [ZERO, ZERO])[side] += enrolment.amount
+        if office is not None:
+            summary.by_office.setdefault(office, [ZERO, ZERO])[side] += decision.total if decision else ZERO
     base_status = base_decision.status if base_decision else "failed"
     head_status = head_decision.status if head_decision else "failed"
     delta = head_total - base_total
@@ -251,8 +262,9 @@ def _diff_chunk(records: list[ClaimRecord]) -> Summary:
     for index, result in zip(rerun, _WORKER["head"].adjudicate_many([claims[i] for i in rerun], head_ledger)):
         head_results[index] = result
     summary = Summary()
-    for base_outcome, head_outcome in zip(base_results, head_results):
-        compare(_outcome(base_outcome), _outcome(head_outcome), summary, _WORKER["top"])
+    for claim, base_outcome, head_outcome in zip(claims, base_results, head_results):
+        office = claim.member.office if isinstance(claim, Claim) else None
+        compare(_outcome(base_outcome), _outcome(head_outcome), summary, _WORKER["top"], office)
     return summary
 
 

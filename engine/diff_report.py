@@ -7,7 +7,6 @@ import io
 import json
 from decimal import Decimal
 
-from jinja2 import Environment
 from rich.columns import Columns
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -36,8 +35,15 @@ def tree_text(side: dict | list[str], width: int = 78) -> str:
     return console.export_text()
 
 
-def rows(summary: Summary) -> dict:
-    """Everything a report shows, as plain data (also the JSON output)."""
+def rows(summary: Summary, office_titles: dict[str, str] | None = None) -> dict:
+    """Everything a report shows, as plain data (also the JSON output, from which the HTML can
+    be rendered again). Amounts are text with two decimals and no separators, for tools."""
+    titles = dict(summary.titles)
+    offices = office_titles or {}
+
+    def pairs(mapping: dict, changed_only: bool = False) -> list[tuple[str, Decimal, Decimal]]:
+        return [(key, b, h) for key, (b, h) in sorted(mapping.items()) if not changed_only or b != h]
+
     return {
         "claims": summary.claims,
         "changed": summary.changed,
@@ -45,15 +51,24 @@ def rows(summary: Summary) -> dict:
         "failed": {"base": summary.failed_base, "head": summary.failed_head},
         "payout": {"base": format_money(summary.base_total), "head": format_money(summary.head_total),
                    "delta": signed(summary.delta)},
-        "by_plan": [{"plan": plan, "base": format_money(b), "head": format_money(h), "delta": signed(h - b)}
-                    for plan, (b, h) in sorted(summary.by_plan.items())],
-        "by_benefit": [{"benefit": key, "base": format_money(b), "head": format_money(h), "delta": signed(h - b)}
-                       for key, (b, h) in sorted(summary.by_benefit.items()) if b != h],
+        "titles": titles,
+        "by_plan": [{"plan": plan, "title": titles.get(plan, plan), **_money(b, h)} for plan, b, h in pairs(summary.by_plan)],
+        "by_benefit": [{"benefit": key, "plan": key.split("/")[0], "title": titles.get(key.split("/")[0], key.split("/")[0]),
+                        **_money(b, h)} for key, b, h in pairs(summary.by_benefit, changed_only=True)],
+        "by_office": [{"office": office, "name": offices.get(office, office), **_money(b, h)}
+                      for office, b, h in pairs(summary.by_office)],
+        "by_revision": [{"plan": key.split(" ", 1)[0], "revision": key.split(" ", 1)[-1],
+                         "title": titles.get(key.split(" ", 1)[0], key.split(" ", 1)[0]), **_money(b, h)}
+                        for key, b, h in pairs(summary.by_revision)],
         "status_changes": dict(summary.transitions.most_common()),
         "delta_distribution": {label: summary.buckets.get(label, 0) for label, _ in BUCKETS},
         "clauses": dict(summary.clauses.most_common(20)),
         "largest": [_change(change) for change in summary.largest],
     }
+
+
+def _money(base: Decimal, head: Decimal) -> dict:
+    return {"base": format_money(base), "head": format_money(head), "delta": signed(head - base)}
 
 
 def _change(change: Change) -> dict:
@@ -63,39 +78,55 @@ def _change(change: Change) -> dict:
             "clauses_added": change.clauses_added, "base": change.base, "head": change.head}
 
 
-def to_json(summary: Summary, base: str, head: str) -> str:
-    return json.dumps({"base": base, "head": head, **rows(summary)}, ensure_ascii=False, indent=2)
+def to_json(summary: Summary, base: str, head: str, office_titles: dict[str, str] | None = None) -> str:
+    return json.dumps({"base": base, "head": head, **rows(summary, office_titles)}, ensure_ascii=False, indent=2)
 
 
 def print_terminal(console: Console, summary: Summary, base: str, head: str) -> None:
+    """The report in a terminal; a section with nothing to show is left out."""
     data = rows(summary)
     overview = Table(title=f"revision diff: {base} → {head}", show_header=False)
     overview.add_row("claims", f"{data['claims']:,}")
     overview.add_row("changed / unchanged", f"{data['changed']:,} / {data['unchanged']:,}")
-    overview.add_row("failed (base / head)", f"{data['failed']['base']:,} / {data['failed']['head']:,}")
-    overview.add_row("payout base → head", f"{data['payout']['base']} → {data['payout']['head']} ({data['payout']['delta']})")
+    if data["failed"]["base"] or data["failed"]["head"]:
+        overview.add_row("failed (base / head)", f"{data['failed']['base']:,} / {data['failed']['head']:,}")
+    overview.add_row("payout base → head", f"{_grouped(data['payout']['base'])} → {_grouped(data['payout']['head'])} "
+                                           f"({_grouped(data['payout']['delta'])})")
     console.print(overview)
-    for title, key, label in (("by plan", "by_plan", "plan"), ("by benefit (changed only)", "by_benefit", "benefit")):
+    for title, key, label in (("by plan", "by_plan", "plan"), ("by benefit (changed only)", "by_benefit", "benefit"),
+                              ("by office", "by_office", "office"), ("by plan revision", "by_revision", "revision")):
+        if not data[key] or all(row["delta"] == "0.00" for row in data[key]) and key != "by_plan":
+            continue
         table = Table(title=title)
         for column in (label, "base", "head", "delta"):
-            table.add_column(column, justify="right" if column != label else "left")
+            table.add_column(column, justify="right" if column != label else "left", no_wrap=True)
         for row in data[key]:
-            table.add_row(row[label], row["base"], row["head"], row["delta"])
+            name = f"{row['plan']} {row['revision']}" if key == "by_revision" else row[label]
+            table.add_row(name, _grouped(row["base"]), _grouped(row["head"]), _grouped(row["delta"]))
         console.print(table)
     for title, mapping in (("status changes", data["status_changes"]), ("per-claim payout delta", data["delta_distribution"]),
                            ("clauses that changed (claims)", data["clauses"])):
+        if not any(mapping.values()):
+            continue
         table = Table(title=title)
-        table.add_column("")
+        table.add_column("", no_wrap=True)
         table.add_column("claims", justify="right")
         for key, count in mapping.items():
-            table.add_row(key, f"{count:,}")
+            if count:
+                table.add_row(key, f"{count:,}")
         console.print(table)
     for change in summary.largest:
-        heading = (f"{change.claim_id}: {format_money(change.base_total)} → {format_money(change.head_total)} "
-                   f"({signed(change.delta)}), {change.base_status} → {change.head_status}")
+        heading = (f"{change.claim_id}: {_grouped(format_money(change.base_total))} → {_grouped(format_money(change.head_total))} "
+                   f"({_grouped(signed(change.delta))}), {change.base_status} → {change.head_status}")
         clauses = "\n".join([f"− {c}" for c in change.clauses_removed] + [f"+ {c}" for c in change.clauses_added])
         console.print(Panel(Group(Columns([_tree(change.base), _tree(change.head)], equal=True, expand=True),
                                   clauses or "(same clauses, different amounts)"), title=heading))
+
+
+def _grouped(amount: str) -> str:
+    """`-1234567.80` → `-1,234,567.80`, keeping a leading `+`."""
+    sign = "+" if amount.startswith("+") else ""
+    return sign + f"{Decimal(amount):,.2f}"
 
 
 def to_markdown(summary: Summary, base: str, head: str) -> str:
@@ -103,14 +134,20 @@ def to_markdown(summary: Summary, base: str, head: str) -> str:
     out = [f"## Revision diff: `{base}` → `{head}`", "",
            f"**{data['changed']:,}** of {data['claims']:,} claims changed; payout {data['payout']['base']} → "
            f"{data['payout']['head']} (**{data['payout']['delta']}**); failed base/head {data['failed']['base']}/{data['failed']['head']}.", ""]
-    for title, key, label in (("By plan", "by_plan", "plan"), ("By benefit (changed only)", "by_benefit", "benefit")):
+    for title, key, label in (("By plan", "by_plan", "plan"), ("By benefit (changed only)", "by_benefit", "benefit"),
+                              ("By office", "by_office", "office"), ("By plan revision", "by_revision", "revision")):
+        if not data[key]:
+            continue
         out += [f"### {title}", "", f"| {label} | base | head | delta |", "|---|---:|---:|---:|"]
-        out += [f"| {row[label]} | {row['base']} | {row['head']} | {row['delta']} |" for row in data[key]]
+        out += [f"| {row['plan'] + ' ' + row['revision'] if key == 'by_revision' else row[label]} | {_grouped(row['base'])} | "
+                f"{_grouped(row['head'])} | {_grouped(row['delta'])} |" for row in data[key]]
         out.append("")
     for title, mapping in (("Status changes", data["status_changes"]), ("Per-claim payout delta", data["delta_distribution"]),
                            ("Clauses that changed", data["clauses"])):
+        if not any(mapping.values()):
+            continue
         out += [f"### {title}", "", "| | claims |", "|---|---:|"]
-        out += [f"| {key} | {count:,} |" for key, count in mapping.items()] or ["| (none) | |"]
+        out += [f"| {key} | {count:,} |" for key, count in mapping.items() if count]
         out.append("")
     out += ["### Largest changes", ""]
     for change in summary.largest:
@@ -122,41 +159,13 @@ def to_markdown(summary: Summary, base: str, head: str) -> str:
     return "\n".join(out)
 
 
-_HTML = Environment(autoescape=True).from_string("""<!doctype html>
-<html lang="zh"><head><meta charset="utf-8"><title>Revision diff {{ base }} → {{ head }}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:90rem} table{border-collapse:collapse;margin:1rem 0}
-td,th{border:1px solid #ccc;padding:.25rem .6rem} td.n{text-align:right;font-variant-numeric:tabular-nums}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem} pre{background:#f6f6f6;padding:.6rem;overflow:auto;font-size:.8rem}
-.up{color:#176117}.down{color:#a11}
-</style></head><body>
-<h1>Revision diff: {{ base }} → {{ head }}</h1>
-<p><b>{{ d.changed }}</b> of {{ d.claims }} claims changed; payout {{ d.payout.base }} → {{ d.payout.head }}
-(<b class="{{ 'down' if d.payout.delta.startswith('-') else 'up' }}">{{ d.payout.delta }}</b>);
-failed base/head {{ d.failed.base }}/{{ d.failed.head }}.</p>
-{% for title, key, label in [("By plan", "by_plan", "plan"), ("By benefit (changed only)", "by_benefit", "benefit")] %}
-<h2>{{ title }}</h2><table><tr><th>{{ label }}</th><th>base</th><th>head</th><th>delta</th></tr>
-{% for row in d[key] %}<tr><td>{{ row[label] }}</td><td class="n">{{ row.base }}</td><td class="n">{{ row.head }}</td><td class="n">{{ row.delta }}</td></tr>{% endfor %}
-</table>{% endfor %}
-{% for title, mapping in [("Status changes", d.status_changes), ("Per-claim payout delta", d.delta_distribution), ("Clauses that changed", d.clauses)] %}
-<h2>{{ title }}</h2><table><tr><th></th><th>claims</th></tr>
-{% for key, count in mapping.items() %}<tr><td>{{ key }}</td><td class="n">{{ count }}</td></tr>{% endfor %}
-</table>{% endfor %}
-<h2>Largest changes</h2>
-{% for c in changes %}<h3>{{ c.claim_id }}: {{ c.base_total }} → {{ c.head_total }} ({{ c.delta }}), {{ c.base_status }} → {{ c.head_status }}</h3>
-<ul>{% for x in c.clauses_removed %}<li>removed <code>{{ x }}</code></li>{% endfor %}{% for x in c.clauses_added %}<li>added <code>{{ x }}</code></li>{% endfor %}</ul>
-<div class="pair"><div><b>base</b><pre>{{ c.base_text }}</pre></div><div><b>head</b><pre>{{ c.head_text }}</pre></div></div>
-{% endfor %}
-</body></html>
-""")
-
-
-def to_html(summary: Summary, base: str, head: str) -> str:
-    return render_html({"base": base, "head": head, **rows(summary)})
+def to_html(summary: Summary, base: str, head: str, office_titles: dict[str, str] | None = None) -> str:
+    return render_html({"base": base, "head": head, **rows(summary, office_titles)})
 
 
 def render_html(data: dict) -> str:
     """The HTML report from the report's data, as `to_json` writes it (so a report can be
     rendered again from a saved `--json` file, e.g. by the workbench)."""
-    changes = [dict(row, base_text=tree_text(row["base"]), head_text=tree_text(row["head"])) for row in data["largest"]]
-    return _HTML.render(d=data, base=data["base"], head=data["head"], changes=changes)
+    from engine.diff_html import render
+
+    return render(data)

@@ -42,7 +42,10 @@ def diff(
 
     from engine.claims import count_records, read_claims_file
     from engine.diff import PlanSource, check_thresholds, git_source, run_diff, validate_thresholds
+    from rich.console import Console
+
     from engine.diff_report import print_terminal, to_html, to_json, to_markdown
+    from engine.officer_view import WIDE
 
     if not claims.is_file():
         err.print(f"error: {claims}: no such claims file", markup=False)
@@ -64,7 +67,8 @@ def diff(
             else:
                 raise ValueError("give --base-plans and --head-plans (folders), or --base and --head (git revisions)")
             for source in (base_source, head_source):
-                load_adjudicator(source.plans, source.rules)  # a broken plan set is reported here, once, with its locations
+                # a broken plan set is reported here, once, with its locations
+                offices = dict(load_adjudicator(source.plans, source.rules).library.offices)
             validate_thresholds(fail_on)
         except ValueError as error:
             err.print(f"error: {error}", markup=False)
@@ -81,12 +85,14 @@ def diff(
                 err.print(f"error: {issue}", markup=False)
             raise typer.Exit(1)
         label_base, label_head = base_source.label, head_source.label
-    if not quiet:
-        print_terminal(out, summary, label_base, label_head)
-    for path, render in ((markdown, to_markdown), (html, to_html), (json_out, to_json)):
+    if not quiet:  # piped into a file or a pager: rows as wide as they are, not cut at 80 columns
+        print_terminal(out if out.is_terminal else Console(width=WIDE), summary, label_base, label_head)
+    for path, text in ((markdown, lambda: to_markdown(summary, label_base, label_head)),
+                       (html, lambda: to_html(summary, label_base, label_head, offices)),
+                       (json_out, lambda: to_json(summary, label_base, label_head, offices))):
         if path:
             try:
-                write_atomic(path, render(summary, label_base, label_head))
+                write_atomic(path, text())
             except OutputError as error:
                 fail(error)
     crossed = check_thresholds(summary, fail_on)
