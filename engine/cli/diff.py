@@ -41,9 +41,9 @@ def diff(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from engine.claims import count_records, read_claims_file
-    from engine.diff import PlanSource, check_thresholds, git_source, run_diff, validate_thresholds
     from rich.console import Console
 
+    from engine.diff import PlanSource, check_thresholds, git_source, run_diff, validate_thresholds
     from engine.diff_report import print_terminal, to_html, to_json, to_markdown
     from engine.officer_view import WIDE
 
@@ -67,7 +67,7 @@ def diff(
             else:
                 raise ValueError("give --base-plans and --head-plans (folders), or --base and --head (git revisions)")
             for source in (base_source, head_source):
-                # a broken plan set is reported here, once, with its locations
+                # a broken plan set is reported here, once, with its locations; the head's offices name the report's rows
                 offices = dict(load_adjudicator(source.plans, source.rules).library.offices)
             validate_thresholds(fail_on)
         except ValueError as error:
