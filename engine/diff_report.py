@@ -3,12 +3,15 @@ comment, a self-contained HTML page, or JSON for tools. Rendering only."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 from decimal import Decimal
 
 from rich.columns import Columns
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
@@ -85,7 +88,7 @@ def to_json(summary: Summary, base: str, head: str, office_titles: dict[str, str
 def print_terminal(console: Console, summary: Summary, base: str, head: str) -> None:
     """The report in a terminal; a section with nothing to show is left out."""
     data = rows(summary)
-    overview = Table(title=f"revision diff: {base} → {head}", show_header=False)
+    overview = Table(title=f"revision diff: {escape(base)} → {escape(head)}", show_header=False)
     overview.add_row("claims", f"{data['claims']:,}")
     overview.add_row("changed / unchanged", f"{data['changed']:,} / {data['unchanged']:,}")
     if data["failed"]["base"] or data["failed"]["head"]:
@@ -102,7 +105,7 @@ def print_terminal(console: Console, summary: Summary, base: str, head: str) -> 
             table.add_column(column, justify="right" if column != label else "left", no_wrap=True)
         for row in data[key]:
             name = f"{row['plan']} {row['revision']}" if key == "by_revision" else row[label]
-            table.add_row(name, _grouped(row["base"]), _grouped(row["head"]), _grouped(row["delta"]))
+            table.add_row(escape(name), _grouped(row["base"]), _grouped(row["head"]), _grouped(row["delta"]))
         console.print(table)
     for title, mapping in (("status changes", data["status_changes"]), ("per-claim payout delta", data["delta_distribution"]),
                            ("clauses that changed (claims)", data["clauses"])):
@@ -113,10 +116,10 @@ def print_terminal(console: Console, summary: Summary, base: str, head: str) -> 
         table.add_column("claims", justify="right")
         for key, count in mapping.items():
             if count:
-                table.add_row(key, f"{count:,}")
+                table.add_row(escape(key), f"{count:,}")
         console.print(table)
     for change in summary.largest:
-        heading = (f"{change.claim_id}: {_grouped(format_money(change.base_total))} → {_grouped(format_money(change.head_total))} "
+        heading = (f"{escape(change.claim_id)}: {_grouped(format_money(change.base_total))} → {_grouped(format_money(change.head_total))} "
                    f"({_grouped(signed(change.delta))}), {change.base_status} → {change.head_status}")
         clauses = "\n".join([f"− {c}" for c in change.clauses_removed] + [f"+ {c}" for c in change.clauses_added])
         console.print(Panel(Group(Columns([_tree(change.base), _tree(change.head)], equal=True, expand=True),
@@ -129,9 +132,29 @@ def _grouped(amount: str) -> str:
     return sign + f"{Decimal(amount):,.2f}"
 
 
+def _cell(text: str) -> str:
+    """Text in a Markdown table cell: no raw HTML, no `|` ending the cell early."""
+    return html.escape(str(text), quote=False).replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """Inline code that a backtick inside the text cannot close early."""
+    ticks = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    return f"{ticks} {text} {ticks}" if "`" in text else f"`{text}`"
+
+
+def _fenced(text: str) -> list[str]:
+    """A code block whose fence is longer than any run of backticks inside it, so no id in a
+    decision can end the block and be read as Markdown or HTML."""
+    fence = "`" * max(3, max(map(len, re.findall("`+", text)), default=0) + 1)
+    return [fence, text, fence]
+
+
 def to_markdown(summary: Summary, base: str, head: str) -> str:
+    """Markdown for a pull-request comment. Claim, member and enrolment ids come from the
+    claims: every one is escaped (HTML in <summary>, table cells) or fenced, never raw."""
     data = rows(summary)
-    out = [f"## Revision diff: `{base}` → `{head}`", "",
+    out = [f"## Revision diff: {_code(base)} → {_code(head)}", "",
            f"**{data['changed']:,}** of {data['claims']:,} claims changed; payout {data['payout']['base']} → "
            f"{data['payout']['head']} (**{data['payout']['delta']}**); failed base/head {data['failed']['base']}/{data['failed']['head']}.", ""]
     for title, key, label in (("By plan", "by_plan", "plan"), ("By benefit (changed only)", "by_benefit", "benefit"),
@@ -139,7 +162,7 @@ def to_markdown(summary: Summary, base: str, head: str) -> str:
         if not data[key]:
             continue
         out += [f"### {title}", "", f"| {label} | base | head | delta |", "|---|---:|---:|---:|"]
-        out += [f"| {row['plan'] + ' ' + row['revision'] if key == 'by_revision' else row[label]} | {_grouped(row['base'])} | "
+        out += [f"| {_cell(row['plan'] + ' ' + row['revision'] if key == 'by_revision' else row[label])} | {_grouped(row['base'])} | "
                 f"{_grouped(row['head'])} | {_grouped(row['delta'])} |" for row in data[key]]
         out.append("")
     for title, mapping in (("Status changes", data["status_changes"]), ("Per-claim payout delta", data["delta_distribution"]),
@@ -147,15 +170,15 @@ def to_markdown(summary: Summary, base: str, head: str) -> str:
         if not any(mapping.values()):
             continue
         out += [f"### {title}", "", "| | claims |", "|---|---:|"]
-        out += [f"| {key} | {count:,} |" for key, count in mapping.items() if count]
+        out += [f"| {_cell(key)} | {count:,} |" for key, count in mapping.items() if count]
         out.append("")
     out += ["### Largest changes", ""]
     for change in summary.largest:
-        out += [f"<details><summary>{change.claim_id}: {format_money(change.base_total)} → {format_money(change.head_total)} "
-                f"({signed(change.delta)}), {change.base_status} → {change.head_status}</summary>", "",
-                *[f"- removed: `{c}`" for c in change.clauses_removed], *[f"- added: `{c}`" for c in change.clauses_added], "",
-                "**base**", "", "```", tree_text(change.base).rstrip(), "```", "",
-                "**head**", "", "```", tree_text(change.head).rstrip(), "```", "", "</details>", ""]
+        out += [f"<details><summary>{html.escape(change.claim_id)}: {format_money(change.base_total)} → "
+                f"{format_money(change.head_total)} ({signed(change.delta)}), {change.base_status} → {change.head_status}</summary>", "",
+                *[f"- removed: {_code(c)}" for c in change.clauses_removed], *[f"- added: {_code(c)}" for c in change.clauses_added], "",
+                "**base**", "", *_fenced(tree_text(change.base).rstrip()), "",
+                "**head**", "", *_fenced(tree_text(change.head).rstrip()), "", "</details>", ""]
     return "\n".join(out)
 
 
