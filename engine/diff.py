@@ -27,10 +27,12 @@ from typing import Callable, Iterable, Iterator
 
 from engine.api import Adjudicator
 from engine.claims import ClaimRecord, parse_claim
+from engine.diff_reach import Item, Reach, changed_items as diff_items
 from engine.errors import ClaimError
 from engine.grouping import grouped_by_member
 from engine.identity import claim_key
 from engine.ledger import MemoryLedger
+from engine.loader import load_library, load_plans
 from engine.model.claim import Claim
 from engine.model.decision import ClaimFailure, Decision
 from engine.money import ZERO
@@ -48,6 +50,8 @@ class PlanSource:
     label: str
     plans: Path
     rules: Path
+    commit: str | None = None  # the commit's SHA when exported from git
+    commit_date: str | None = None
 
 
 def git_source(repository: Path, revision: str, target: Path) -> PlanSource:
@@ -64,7 +68,10 @@ def git_source(repository: Path, revision: str, target: Path) -> PlanSource:
             if member.name.startswith(("/", "..")) or "/../" in member.name or not (member.isfile() or member.isdir()):
                 raise ValueError(f"git revision {revision!r}: unexpected archive entry {member.name!r}")
         tar.extractall(target)
-    return PlanSource(revision, target / "plans", target / "rules")
+    shown = subprocess.run(["git", "-C", str(repository), "show", "-s", "--format=%H %cI", f"{revision}^{{commit}}", "--"],
+                           capture_output=True, text=True, check=False)
+    commit, _, date = shown.stdout.strip().partition(" ") if shown.returncode == 0 else ("", "", "")
+    return PlanSource(revision, target / "plans", target / "rules", commit or None, date or None)
 
 
 # -- per-claim comparison ---------------------------------------------------------------------
@@ -84,11 +91,48 @@ class Change:
     clauses_added: list[str]
     base: dict | list[str]  # the decision as JSON data, or the failure's errors
     head: dict | list[str]
+    cause: str = ""  # e.g. "benefit critical-illness/severe", "clause + accident: excluded:x", "status paid→denied"
+
+
+@dataclass
+class FailedClaim:
+    """A claim that could not be adjudicated on one side or both: listed, never counted as paid 0."""
+
+    claim_id: str
+    side: str  # base, head or both
+    errors: list[str]
+    other_status: str | None = None  # the side that decided it (when only one failed)
+    other_total: Decimal | None = None
+
+
+@dataclass
+class Cause:
+    """Changed claims grouped by what changed them, with the largest examples of each."""
+
+    kind: str  # benefit, clause, status, other
+    key: str
+    claims: int = 0
+    base: Decimal = ZERO
+    head: Decimal = ZERO
+    examples: list[Change] = field(default_factory=list)
+
+    @property
+    def delta(self) -> Decimal:
+        return self.head - self.base
+
+
+FAILED_LISTED = 1000  # failed claims listed one by one (all are counted)
+EXAMPLES_PER_CAUSE = 3
 
 
 @dataclass
 class Summary:
-    """Aggregates over the corpus; chunks' summaries add up."""
+    """Aggregates over the corpus; chunks' summaries add up.
+
+    The payout (`base_total`, `head_total`) and its breakdowns count the claims decided on both
+    sides and pending on neither or both: a claim that failed on a side is listed in `failures`,
+    and a claim pending on one side only (its payment deferred, not lost) is counted in
+    `deferred`, so neither can change the headline's sign."""
 
     claims: int = 0
     changed: int = 0
@@ -105,6 +149,21 @@ class Summary:
     buckets: Counter = field(default_factory=Counter)
     clauses: Counter = field(default_factory=Counter)  # "+clause" / "−clause" -> claims
     largest: list[Change] = field(default_factory=list)
+    deferred: int = 0  # pending on one side only
+    deferred_base: Decimal = ZERO  # what those claims pay under each side
+    deferred_head: Decimal = ZERO
+    deferred_examples: list[Change] = field(default_factory=list)
+    failures: list[FailedClaim] = field(default_factory=list)
+    moved: Counter = field(default_factory=Counter)  # "plan base-revision → head-revision" -> claims
+    moved_claims: int = 0
+    causes: dict[str, Cause] = field(default_factory=dict)  # "kind key" -> its claims
+    reached: set[str] = field(default_factory=set)  # changed items (engine.diff_reach) some claim reached
+    items: list = field(default_factory=list)  # every changed item (engine.diff_reach.Item), set by run_diff
+
+    @property
+    def unexercised(self) -> list:
+        """Changed revisions, entries, clauses and codes no claim of the corpus reached."""
+        return [item for item in self.items if item.id not in self.reached]
 
     @property
     def delta(self) -> Decimal:
@@ -128,6 +187,24 @@ class Summary:
         self.buckets.update(other.buckets)
         self.clauses.update(other.clauses)
         self.largest = _top(self.largest + other.largest, top)
+        self.deferred += other.deferred
+        self.deferred_base += other.deferred_base
+        self.deferred_head += other.deferred_head
+        self.deferred_examples = _top(self.deferred_examples + other.deferred_examples, top)
+        self.failures = sorted(self.failures + other.failures, key=lambda f: f.claim_id)[:FAILED_LISTED]
+        self.moved.update(other.moved)
+        self.moved_claims += other.moved_claims
+        for key, theirs in other.causes.items():
+            cause = self.causes.setdefault(key, Cause(theirs.kind, theirs.key))
+            cause.claims += theirs.claims
+            cause.base += theirs.base
+            cause.head += theirs.head
+            cause.examples = _top(cause.examples + theirs.examples, EXAMPLES_PER_CAUSE)
+        self.reached |= other.reached
+
+    def top_causes(self, count: int = 10) -> list[Cause]:
+        """The causes that moved the most money first (then the most claims)."""
+        return sorted(self.causes.values(), key=lambda c: (-abs(c.delta), -c.claims, c.kind, c.key))[:count]
 
 
 def _top(changes: list[Change], top: int) -> list[Change]:
@@ -157,6 +234,33 @@ def _clauses(decision: Decision | None) -> set[str]:
         f"{e.plan}: {r.code}" for e in decision.enrolments for r in e.refusals}
 
 
+def _exclusion(clause: str) -> bool:
+    return ": excluded:" in clause or ": exclusion:" in clause
+
+
+def cause_of(base: Decision, head: Decision, removed: list[str], added: list[str]) -> tuple[str, str]:
+    """What changed a claim decided on both sides: an exclusion clause added or removed, else
+    the benefit whose amount moved the most, else the change of status."""
+    exclusions = [f"+ {c}" for c in added if _exclusion(c)] + [f"− {c}" for c in removed if _exclusion(c)]
+    if exclusions:
+        return "clause", exclusions[0]
+    lines = _amounts(head, lambda plan, benefit: f"{plan}/{benefit}")
+    lines.subtract(_amounts(base, lambda plan, benefit: f"{plan}/{benefit}"))
+    moved = sorted(((abs(amount), key) for key, amount in lines.items() if amount), key=lambda pair: (-pair[0], pair[1]))
+    if moved:
+        return "benefit", moved[0][1]
+    if base.status != head.status:
+        return "status", f"{base.status}→{head.status}"
+    return "other", "same amounts, other lines or statuses"
+
+
+def _moves(base: Decision, head: Decision) -> list[str]:
+    """`plan base-revision → head-revision` for each enrolment decided under another revision."""
+    base_revisions = {e.enrolment_id: e.revision for e in base.enrolments}
+    return [f"{e.plan} {base_revisions[e.enrolment_id]} → {e.revision}" for e in head.enrolments
+            if e.enrolment_id in base_revisions and base_revisions[e.enrolment_id] != e.revision]
+
+
 def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summary: Summary, top: int,
             office: str | None = None) -> None:
     """Add one claim's two outcomes to `summary` (`office`: the member's, for the breakdown)."""
@@ -165,8 +269,27 @@ def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summar
     head_decision = head if isinstance(head, Decision) else None
     summary.failed_base += base_decision is None
     summary.failed_head += head_decision is None
-    base_total = base_decision.total if base_decision else ZERO
-    head_total = head_decision.total if head_decision else ZERO
+    base_status = base_decision.status if base_decision else "failed"
+    head_status = head_decision.status if head_decision else "failed"
+    if base_status != head_status:
+        summary.transitions[f"{base_status}→{head_status}"] += 1
+    if base_decision is None or head_decision is None:
+        _failed(base, head, summary)
+        return
+    moves = _moves(base_decision, head_decision)
+    summary.moved.update(moves)
+    summary.moved_claims += bool(moves)
+    base_total, head_total = base_decision.total, head_decision.total
+    delta = head_total - base_total
+    same = base_status == head_status and delta == 0 and _same_lines(base_decision, head_decision)
+    if not same:
+        summary.changed += 1
+    if (base_status == "pending") != (head_status == "pending"):  # deferred: neither paid nor lost yet
+        summary.deferred += 1
+        summary.deferred_base += base_total
+        summary.deferred_head += head_total
+        summary.deferred_examples = _top(summary.deferred_examples + [_change(base_decision, head_decision, "deferred")], top)
+        return
     summary.base_total += base_total
     summary.head_total += head_total
     for decision, side in ((base_decision, 0), (head_decision, 1)):
@@ -174,33 +297,46 @@ def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summar
             summary.by_plan.setdefault(plan, [ZERO, ZERO])[side] += amount
         for key, amount in _amounts(decision, lambda plan, benefit: f"{plan}/{benefit}").items():
             summary.by_benefit.setdefault(key, [ZERO, ZERO])[side] += amount
-        for enrolment in decision.enrolments if decision else ():
+        for enrolment in decision.enrolments:
             summary.titles.setdefault(enrolment.plan, enrolment.plan_title)
             summary.by_revision.setdefault(f"{enrolment.plan} {enrolment.revision}", [ZERO, ZERO])[side] += enrolment.amount
         if office is not None:
-            summary.by_office.setdefault(office, [ZERO, ZERO])[side] += decision.total if decision else ZERO
-    base_status = base_decision.status if base_decision else "failed"
-    head_status = head_decision.status if head_decision else "failed"
-    delta = head_total - base_total
+            summary.by_office.setdefault(office, [ZERO, ZERO])[side] += decision.total
     summary.buckets[_bucket(delta)] += 1
-    same = base_status == head_status and delta == 0 and (
-        base_decision is None or head_decision is None or _same_lines(base_decision, head_decision))
     if same:
         return
-    summary.changed += 1
-    if base_status != head_status:
-        summary.transitions[f"{base_status}→{head_status}"] += 1
-    base_clauses, head_clauses = _clauses(base_decision), _clauses(head_decision)
-    removed, added = sorted(base_clauses - head_clauses), sorted(head_clauses - base_clauses)
-    summary.clauses.update([f"− {c}" for c in removed] + [f"+ {c}" for c in added])
-    change = Change(
-        claim_id=(base_decision or head_decision or base).claim_id or "?", delta=delta,
-        base_status=base_status, head_status=head_status, base_total=base_total, head_total=head_total,
-        clauses_removed=removed, clauses_added=added,
-        base=json.loads(base.to_json()) if base_decision else list(base.errors),
-        head=json.loads(head.to_json()) if head_decision else list(head.errors),
-    )
+    change = _change(base_decision, head_decision)
+    summary.clauses.update([f"− {c}" for c in change.clauses_removed] + [f"+ {c}" for c in change.clauses_added])
+    kind, key = change.cause.split(" ", 1)
+    cause = summary.causes.setdefault(change.cause, Cause(kind, key))
+    cause.claims += 1
+    cause.base += base_total
+    cause.head += head_total
+    cause.examples = _top(cause.examples + [change], EXAMPLES_PER_CAUSE)
     summary.largest = _top(summary.largest + [change], top)
+
+
+def _change(base: Decision, head: Decision, cause: str | None = None) -> Change:
+    base_clauses, head_clauses = _clauses(base), _clauses(head)
+    removed, added = sorted(base_clauses - head_clauses), sorted(head_clauses - base_clauses)
+    if cause is None:
+        cause = " ".join(cause_of(base, head, removed, added))
+    return Change(claim_id=base.claim_id or head.claim_id or "?", delta=head.total - base.total,
+                  base_status=base.status, head_status=head.status, base_total=base.total, head_total=head.total,
+                  clauses_removed=removed, clauses_added=added,
+                  base=json.loads(base.to_json()), head=json.loads(head.to_json()), cause=cause)
+
+
+def _failed(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summary: Summary) -> None:
+    if isinstance(base, ClaimFailure) and isinstance(head, ClaimFailure):
+        failed = FailedClaim(base.claim_id or head.claim_id or "?", "both", list(dict.fromkeys([*base.errors, *head.errors])))
+    else:
+        failure, decided, side = (base, head, "base") if isinstance(base, ClaimFailure) else (head, base, "head")
+        failed = FailedClaim(failure.claim_id or decided.claim_id or "?", side, list(failure.errors),
+                             decided.status, decided.total)
+        summary.changed += 1
+    if len(summary.failures) < FAILED_LISTED:
+        summary.failures.append(failed)
 
 
 def _same_lines(base: Decision, head: Decision) -> bool:
@@ -223,9 +359,21 @@ def changed_plans(base: Adjudicator, head: Adjudicator) -> set[str]:
             if base_revisions.get(plan_id) != head_revisions.get(plan_id)}
 
 
-def _start_worker(base: PlanSource, head: PlanSource, evaluator: str, top: int) -> None:
+def changed_items(base: PlanSource, head: PlanSource) -> list[Item]:
+    """What differs between the two plan sets, item by item (engine.diff_reach)."""
+    def loaded(source: PlanSource):
+        library = load_library(source.rules)
+        return load_plans(source.plans, library), library
+
+    return diff_items(loaded(base), loaded(head))
+
+
+def _start_worker(base: PlanSource, head: PlanSource, evaluator: str, top: int, items: list[Item] | None = None) -> None:
     _WORKER["base"] = Adjudicator.load(base.plans, base.rules, evaluator)
     _WORKER["head"] = Adjudicator.load(head.plans, head.rules, evaluator)
+    _WORKER["reach"] = Reach(items or [], _WORKER["base"].library, _WORKER["head"].library)
+    _WORKER["base"].plans.share_vocabulary(_WORKER["head"].plans)  # one claim vocabulary for both sides
+    _WORKER["head"].plans.share_vocabulary(_WORKER["base"].plans)
     _WORKER["changed"] = changed_plans(_WORKER["base"], _WORKER["head"])
     _WORKER["top"] = top
 
@@ -264,7 +412,9 @@ def _diff_chunk(records: list[ClaimRecord]) -> Summary:
     summary = Summary()
     for claim, base_outcome, head_outcome in zip(claims, base_results, head_results):
         office = claim.member.office if isinstance(claim, Claim) else None
-        compare(_outcome(base_outcome), _outcome(head_outcome), summary, _WORKER["top"], office)
+        base_outcome, head_outcome = _outcome(base_outcome), _outcome(head_outcome)
+        compare(base_outcome, head_outcome, summary, _WORKER["top"], office)
+        summary.reached |= _WORKER["reach"].reached(claim, *(o for o in (base_outcome, head_outcome) if isinstance(o, Decision)))
     return summary
 
 
@@ -292,16 +442,24 @@ def run_diff(claims: Iterable[ClaimRecord | str], base: PlanSource, head: PlanSo
              evaluator: str = "durable", top: int = 10, progress: Callable[[int], None] | None = None,
              chunk_claims: int = CHUNK_CLAIMS) -> Summary:
     """Adjudicate every claim under both plan sets; `progress(n)` is called as chunks finish."""
+    items = changed_items(base, head)
+    summary = _run(claims, base, head, workers, evaluator, top, progress, chunk_claims, items)
+    summary.items = items
+    return summary
+
+
+def _run(claims, base: PlanSource, head: PlanSource, workers: int, evaluator: str, top: int, progress, chunk_claims: int,
+         items: list[Item]) -> Summary:
     summary = Summary()
     chunks = member_chunks(claims, chunk_claims)
     if workers <= 1:
-        _start_worker(base, head, evaluator, top)
+        _start_worker(base, head, evaluator, top, items)
         for chunk in chunks:
             summary.merge(_diff_chunk(chunk), top)
             if progress:
                 progress(len(chunk))
         return summary
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(base, head, evaluator, top)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(base, head, evaluator, top, items)) as pool:
         pending: dict = {}
         for chunk in chunks:  # at most two chunks in flight per worker: memory stays flat
             pending[pool.submit(_diff_chunk, chunk)] = len(chunk)
@@ -330,6 +488,8 @@ FLAGS = {
     "status-change": "any claim changes status",
     "pending": "a claim becomes pending",
     "new-failures": "a claim valid under the base fails under the head",
+    "unexercised": "a changed plan revision, list entry, clause or code is reached by no claim of the corpus",
+    "deferred": "a claim is pending on one side only",
 }
 
 
@@ -364,6 +524,12 @@ def check_thresholds(summary: Summary, rules: list[str]) -> list[str]:
             count = sum(n for key, n in summary.transitions.items() if key.endswith("→failed") and not key.startswith("failed"))
             if count:
                 crossed.append(f"{text}: {count} claims")
+        elif text == "unexercised":
+            if summary.unexercised:
+                crossed.append(f"{text}: {', '.join(item.id for item in summary.unexercised)}")
+        elif text == "deferred":
+            if summary.deferred:
+                crossed.append(f"{text}: {summary.deferred} claims")
         else:
             known = ", ".join(["total-delta>X", "abs-total-delta>X", "changed>N", "failed>N", *FLAGS])
             raise ValueError(f"unknown --fail-on rule {rule!r}; expected one of: {known}")

@@ -100,7 +100,18 @@ table.examples td{white-space:nowrap;vertical-align:top} table.examples td:last-
 <p class="headline diff-headline" data-delta="{{ d.payout.delta }}">共 {{ '{:,}'.format(d.claims) }} 笔理赔，其中 <strong>{{ '{:,}'.format(d.changed) }}</strong> 笔结果有变化；
 赔付总额 {{ d.payout.base|yuan }} → {{ d.payout.head|yuan }}，
 差额 <strong class="{{ 'down' if d.payout.delta.startswith('-') else 'up' }}">{{ d.payout.delta|yuan(true) }}</strong>{% if pct %}（{{ pct }}）{% endif %}。</p>
-{% if d.failed.base or d.failed.head %}<p class="warn">校验失败的理赔：修改前 {{ '{:,}'.format(d.failed.base) }} 笔，修改后 {{ '{:,}'.format(d.failed.head) }} 笔（计为赔付 0）。</p>{% endif %}
+{% if d.failed.base or d.failed.head %}<p class="warn failed-warning">校验失败的理赔：修改前 {{ '{:,}'.format(d.failed.base) }} 笔，修改后 {{ '{:,}'.format(d.failed.head) }} 笔；不计入赔付总额，逐笔列在下方“校验失败的理赔”。</p>{% endif %}
+{% if d.deferred and d.deferred.claims %}<p class="warn deferred-warning">暂缓（一方待补材料）的理赔 {{ '{:,}'.format(d.deferred.claims) }} 笔：修改前 {{ d.deferred.base|yuan }}，修改后 {{ d.deferred.head|yuan }}；这些金额是暂缓，不是减少，不计入上面的差额。</p>{% endif %}
+{% if d.moved and d.moved.claims %}<p class="headline-note">改按另一版本理赔的理赔 {{ '{:,}'.format(d.moved.claims) }} 笔（见“改按其他版本理赔”）。</p>{% endif %}
+{% if d.unexercised %}<div class="warn unexercised"><b>未被任何理赔触及的改动</b>（本报告对它们没有结论，请用 <code>adjudicator synth --year</code> 或 <code>--focus</code> 生成能触及它们的理赔数据）：<ul>
+{% for item in d.unexercised %}<li>{{ kinds.get(item.kind, item.kind) }} <code>{{ item.key }}</code>（{{ change_words.get(item.change, item.change) }}）</li>{% endfor %}</ul></div>{% endif %}
+{% if d.causes %}<h2>按原因分组的变化</h2><p class="muted">每组列出差额最大的几笔理赔；原因依次取：新增或消失的除外条款、差额最大的保障责任、状态变化。</p>
+<table class="sortable" id="causes"><thead><tr><th>原因</th><th>内容</th><th class="n">理赔笔数</th><th class="n">修改前</th><th class="n">修改后</th><th class="n">差额</th><th>示例</th></tr></thead><tbody>
+{% for cause in d.causes %}<tr><td>{{ cause_kinds.get(cause.kind, cause.kind) }}</td><td><code>{{ cause.key|transition if cause.kind == 'status' else cause.key }}</code></td>
+<td class="n" data-sort="{{ cause.claims }}">{{ '{:,}'.format(cause.claims) }}</td><td class="n" data-sort="{{ cause.base }}">{{ cause.base|yuan }}</td>
+<td class="n" data-sort="{{ cause.head }}">{{ cause.head|yuan }}</td><td class="n {{ tone(cause.delta) }}" data-sort="{{ cause.delta }}">{{ cause.delta|yuan(true) }}</td>
+<td>{% for e in cause.examples %}<code>{{ e.claim_id }}</code>（{{ e.delta|yuan(true) }}）{% if not loop.last %}，{% endif %}{% endfor %}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
 {% if d.provenance %}<h2>数据来源</h2><table><tr><th></th><th>修改前</th><th>修改后</th></tr>
 {% for key, label in [('commit', '提交'), ('corpus', '理赔数据'), ('claims', '理赔笔数'), ('sha256', '数据 SHA-256'), ('date', '日期')] %}
 {% if d.provenance.base is mapping and (d.provenance.base.get(key) or d.provenance.head.get(key)) %}<tr><th>{{ label }}</th><td>{{ d.provenance.base.get(key, '') }}</td><td>{{ d.provenance.head.get(key, '') }}</td></tr>{% endif %}
@@ -132,6 +143,14 @@ table.examples td{white-space:nowrap;vertical-align:top} table.examples td:last-
 {% if clauses %}<h2>规则和拒付原因的变化</h2><table class="sortable" id="clauses"><thead><tr><th></th><th>方案</th><th>规则或拒付原因</th><th class="n">理赔笔数</th></tr></thead><tbody>
 {% for change, plan, clause, count in clauses %}<tr><td class="{{ 'up' if change == '新增' else 'down' }}">{{ change }}</td><td>{{ plan }}</td><td><code>{{ clause }}</code></td><td class="n" data-sort="{{ count }}">{{ '{:,}'.format(count) }}</td></tr>{% endfor %}
 </tbody></table>{% endif %}
+{% if d.deferred and d.deferred.examples %}<h2>暂缓的理赔（一方待补材料）</h2><table class="sortable" id="deferred"><thead><tr><th>理赔</th><th class="n">修改前</th><th class="n">修改后</th><th>状态</th><th>待补材料</th></tr></thead><tbody>
+{% for e in d.deferred.examples %}<tr><td><code>{{ e.claim_id }}</code></td><td class="n" data-sort="{{ e.base_total }}">{{ e.base_total|yuan }}</td><td class="n" data-sort="{{ e.head_total }}">{{ e.head_total|yuan }}</td>
+<td>{{ (e.base_status ~ '→' ~ e.head_status)|transition }}</td><td>{{ missing(e) }}</td></tr>{% endfor %}</tbody></table>{% endif %}
+{% if d.moved and d.moved.by_revision %}<h2>改按其他版本理赔</h2><table class="sortable" id="moved"><thead><tr><th>方案 修改前版本 → 修改后版本</th><th class="n">理赔笔数</th></tr></thead><tbody>
+{% for key, count in d.moved.by_revision.items() %}<tr><td>{{ key }}</td><td class="n" data-sort="{{ count }}">{{ '{:,}'.format(count) }}</td></tr>{% endfor %}</tbody></table>{% endif %}
+{% if d.failed_claims %}<h2>校验失败的理赔</h2><p class="muted">这些理赔在至少一边未能理赔，不计入赔付总额。</p><table class="sortable" id="failed-claims"><thead><tr><th>理赔</th><th>失败的一边</th><th>错误</th><th>另一边</th></tr></thead><tbody>
+{% for f in d.failed_claims %}<tr><td><code>{{ f.claim_id }}</code></td><td>{{ sides.get(f.side, f.side) }}</td><td>{% for error in f.errors %}<div>{{ error }}</div>{% endfor %}</td>
+<td>{% if f.other_status %}{{ status_names.get(f.other_status, f.other_status) }} {{ f.other_total|yuan }}{% endif %}</td></tr>{% endfor %}</tbody></table>{% endif %}
 {% if d.yaml_diff %}<h2>方案和规则文件的改动</h2><pre class="yaml-diff">{{ d.yaml_diff if d.yaml_diff is string else d.yaml_diff|join('\\n') }}</pre>{% endif %}
 
 <h2>变化最大的理赔</h2>
@@ -196,6 +215,22 @@ table.examples td{white-space:nowrap;vertical-align:top} table.examples td:last-
 """)
 
 
+ITEM_KINDS = {"revision": "方案版本", "entry": "疾病定义", "clause": "除外条款", "circumstance": "出险情形代码"}
+CHANGE_WORDS = {"added": "新增", "removed": "删除", "changed": "修改"}
+CAUSE_KINDS = {"benefit": "保障责任", "clause": "除外条款", "status": "状态变化", "other": "其他"}
+SIDES = {"base": "修改前", "head": "修改后", "both": "两边"}
+
+
+def _missing(change: dict) -> str:
+    """What the pending side waits for (the findings it lacks), from its decision."""
+    fields = []
+    for side in (change.get("head"), change.get("base")):
+        if isinstance(side, dict):
+            for enrolment in side.get("enrolments", []):
+                fields += [item["field"].rsplit(".", 1)[-1] for item in enrolment.get("missing", [])]
+    return "、".join(dict.fromkeys(fields))
+
+
 def _tone(delta: str) -> str:
     value = Decimal(str(delta))
     return "up" if value > 0 else "down" if value < 0 else ""
@@ -215,7 +250,8 @@ def render(data: dict) -> str:
                                     [clause_change(f"+ {c}", titles) for c in row.get("clauses_added", [])]))
     clauses = [(*clause_change(key, titles), count) for key, count in (data.get("clauses") or {}).items()]
     return _PAGE.render(d=_Data(data), charts=charts(data), changes=changes, clauses=clauses, pct=pct, tone=_tone,
-                        transitions=sorted({c["status"] for c in changes}))
+                        transitions=sorted({c["status"] for c in changes}), kinds=ITEM_KINDS, change_words=CHANGE_WORDS,
+                        cause_kinds=CAUSE_KINDS, sides=SIDES, status_names=STATUS_NAMES, missing=_missing)
 
 
 class _Data(dict):

@@ -20,11 +20,23 @@ from engine.terms import Target, add_days, continuity, covers
 class PlanSet:
     def __init__(self, plans: list[CompiledPlan], library: RuleLibrary):
         self.library = library
+        # Codes and findings another plan set knows (a revision diff's other side): claims may
+        # state them, and this side's rules simply do not test them (engine.diff).
+        self.extra_circumstances: set[str] = set()
+        self.extra_findings: dict = {}
         self.revisions: dict[str, list[CompiledPlan]] = {}
         for plan in plans:
             self.revisions.setdefault(plan.plan.plan, []).append(plan)
         for revisions in self.revisions.values():
             revisions.sort(key=lambda p: p.plan.effective_from)
+
+    def share_vocabulary(self, other: "PlanSet") -> None:
+        """Accept in claims the circumstance codes and findings `other` defines, so that one
+        claims corpus is valid for both sides of a comparison: a code added by one side does not
+        make the other side refuse the claim."""
+        self.extra_circumstances |= set(other.library.circumstances) - set(self.library.circumstances)
+        self.extra_findings.update({key: finding for key, finding in other.library.findings.items()
+                                    if key not in self.library.findings})
 
     def __iter__(self):
         return (plan for revisions in self.revisions.values() for plan in revisions)
@@ -108,7 +120,7 @@ class PlanSet:
             issues.append(Issue(f"an accident-caused stay must name its accident (accident_id): plan {counted_by} limits "
                                 "death, disability, deductibles or caps per accident", "$.event.accident_id"))
         for index, code in enumerate(claim.event.circumstances):
-            if code not in self.library.circumstances:
+            if code not in self.library.circumstances and code not in self.extra_circumstances:
                 issues.append(Issue(f"unknown circumstance {code!r}; see rules/circumstances.yaml", f"$.event.circumstances[{index}]"))
         for index, diagnosis in enumerate(claim.event.diagnoses):
             if not is_code(normalise_code(diagnosis.code)):
@@ -126,7 +138,7 @@ class PlanSet:
         """Every finding must be one `rules/findings.yaml` defines, with a value of its kind."""
         issues = []
         for key, value in findings.items():
-            finding = self.library.findings.get(key)
+            finding = self.library.findings.get(key) or self.extra_findings.get(key)
             if finding is None:
                 known = ", ".join(sorted(self.library.findings))
                 issues.append(Issue(f"unknown finding {key!r}; rules/findings.yaml defines: {known}", f"{where}.{key}"))

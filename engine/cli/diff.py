@@ -19,7 +19,8 @@ def diff(
     base_rules: Optional[Path] = typer.Option(None, "--base-rules", help="rules folder of the base (default: --rules)"),
     head_rules: Optional[Path] = typer.Option(None, "--head-rules", help="rules folder of the head (default: --rules)"),
     base: Optional[str] = typer.Option(None, "--base", help="git revision whose plans/ and rules/ are the base, e.g. main"),
-    head: Optional[str] = typer.Option(None, "--head", help="git revision of the head, e.g. HEAD"),
+    head: Optional[str] = typer.Option(None, "--head", help="git revision of the head, e.g. HEAD; without it (and with --base), "
+                                       "the head is --head-plans/--head-rules, by default the working tree's plans/ and rules/"),
     repo: Path = typer.Option(Path("."), "--repo", help="git repository for --base/--head"),
     rules: Path = RulesOption,
     top: int = typer.Option(10, "--top", help="how many of the largest changes to show with both explanations"),
@@ -27,7 +28,8 @@ def diff(
     html: Optional[Path] = typer.Option(None, "--html", help="write a self-contained HTML report"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="write the report as JSON"),
     fail_on: list[str] = typer.Option([], "--fail-on", help="exit 1 when crossed: total-delta>X, abs-total-delta>X, "
-                                      "changed>N, failed>N, paid-to-denied, status-change, pending, new-failures"),
+                                      "changed>N, failed>N, paid-to-denied, status-change, pending, new-failures, deferred, "
+                                      "unexercised"),
     workers: int = typer.Option(2, "--workers", help="processes (each compiles both plan sets once)"),
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator"),
     quiet: bool = typer.Option(False, "--quiet", help="no terminal report (files and exit code only)"),
@@ -44,6 +46,7 @@ def diff(
     from rich.console import Console
 
     from engine.diff import PlanSource, check_thresholds, git_source, run_diff, validate_thresholds
+    from engine.diff_provenance import provenance, yaml_diff
     from engine.diff_report import print_terminal, to_html, to_json, to_markdown
     from engine.officer_view import WIDE
 
@@ -56,11 +59,18 @@ def diff(
         fail(error)
     with tempfile.TemporaryDirectory(prefix="adjudicator-diff-") as workdir:
         try:
-            if base or head:
-                if not (base and head):
-                    raise ValueError("give both --base and --head (git revisions)")
+            if head and not base:
+                raise ValueError("--head needs --base (a git revision)")
+            if base:
                 base_source = git_source(repo, base, Path(workdir) / "base")
-                head_source = git_source(repo, head, Path(workdir) / "head")
+                if head:
+                    if head_plans or head_rules:
+                        raise ValueError("give --head (a git revision) or --head-plans/--head-rules (folders), not both")
+                    head_source = git_source(repo, head, Path(workdir) / "head")
+                else:  # the working tree, before it is committed
+                    plans_dir, rules_dir = head_plans or repo / "plans", head_rules or repo / "rules"
+                    label = f"{plans_dir} + {rules_dir}" if head_plans or head_rules else "working tree"
+                    head_source = PlanSource(label, plans_dir, rules_dir)
             elif base_plans and head_plans:
                 base_source = PlanSource(str(base_plans), base_plans, base_rules or rules)
                 head_source = PlanSource(str(head_plans), head_plans, head_rules or rules)
@@ -85,11 +95,13 @@ def diff(
                 err.print(f"error: {issue}", markup=False)
             raise typer.Exit(1)
         label_base, label_head = base_source.label, head_source.label
+        context = {"provenance": provenance(base_source, head_source, claims, summary.claims),
+                   "yaml_diff": yaml_diff(base_source, head_source)}
     if not quiet:  # piped into a file or a pager: rows as wide as they are, not cut at 80 columns
-        print_terminal(out if out.is_terminal else Console(width=WIDE), summary, label_base, label_head)
-    for path, text in ((markdown, lambda: to_markdown(summary, label_base, label_head)),
-                       (html, lambda: to_html(summary, label_base, label_head, offices)),
-                       (json_out, lambda: to_json(summary, label_base, label_head, offices))):
+        print_terminal(out if out.is_terminal else Console(width=WIDE), summary, label_base, label_head, context)
+    for path, text in ((markdown, lambda: to_markdown(summary, label_base, label_head, context)),
+                       (html, lambda: to_html(summary, label_base, label_head, offices, context)),
+                       (json_out, lambda: to_json(summary, label_base, label_head, offices, context))):
         if path:
             try:
                 write_atomic(path, text())
