@@ -23,7 +23,7 @@ from engine.planset import PlanSet
 from engine.errors import ClaimError, LedgerError, RuleEvaluationError, quoted
 from engine.facts import build_diagnosis_facts, build_fact
 from engine.events import events_key, events_of_claim
-from engine.identity import claim_key, resolve_person
+from engine.identity import claim_key, enrolments_of_claim, resolve_person
 from engine.ledger import Change, EmptyHistory, History, Ledger, MemoryLedger, Recording
 from engine.loader import load_library, load_plans
 from engine.model.claim import Claim
@@ -148,7 +148,7 @@ class Adjudicator:
         person, aliases = resolve_person(claim.member, history)
         decision, changes = decide(claim, targets, fired, skipped, history, person)
         events = events_of_claim(claim) if any(change.key == events_key(person) for change in decision.accumulator_changes) else ()
-        return AdjudicationResult(decision, changes, Recording(person, aliases, events))
+        return AdjudicationResult(decision, changes, Recording(person, aliases, events, enrolments_of_claim(claim)))
 
     # -- a sequence ------------------------------------------------------------------------
 

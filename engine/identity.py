@@ -17,8 +17,8 @@ the one the person is recorded with.
 from __future__ import annotations
 
 from engine.errors import ClaimError, Issue
-from engine.ledger import History
-from engine.model.claim import Member
+from engine.ledger import EnrolmentRecord, History
+from engine.model.claim import Claim, Member
 
 ID_PREFIX = "id:"
 MEMBER_PREFIX = "member:"
@@ -62,3 +62,15 @@ def resolve_person(member: Member, history: History) -> tuple[str, tuple[str, ..
                 f"member {member.member_id!r} is recorded with ID number {recorded[0][len(ID_PREFIX):]}, "
                 f"not {member.id_number}", "$.member.id_number")])
     return person, tuple(alias for alias in aliases if alias not in known)
+
+
+def enrolments_of_claim(claim: Claim) -> tuple[EnrolmentRecord, ...]:
+    """The enrolments the claim states, each once by its identity (plan, term start): the
+    first listed wins when a claim lists one twice under two labels."""
+    found: dict[tuple[str, str], EnrolmentRecord] = {}
+    for enrolment in claim.enrolments:
+        start = enrolment.start.isoformat()
+        found.setdefault((enrolment.plan, start), EnrolmentRecord(
+            enrolment.plan, start, enrolment.end.isoformat(), enrolment.fee_paid, enrolment.units, enrolment.tier,
+            enrolment.source, enrolment.fee_schedule, enrolment.enrolment_id))
+    return tuple(found.values())

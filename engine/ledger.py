@@ -31,7 +31,7 @@ ZERO = Decimal(0)
 
 # A change is what the decision reports: the accumulator, the value read and the value set.
 Change = AccumulatorChange
-__all__ = ["AccumulatorKey", "Change", "EventRecord", "Recording", "History", "Ledger", "EmptyHistory", "MemoryLedger", "Scratch"]
+__all__ = ["AccumulatorKey", "Change", "EventRecord", "EnrolmentRecord", "Recording", "History", "Ledger", "EmptyHistory", "MemoryLedger", "Scratch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +48,31 @@ class EventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class EnrolmentRecord:
+    """An enrolment as a claim stated it. Its identity is (person, plan, term start), never the
+    label (`enrolment_id`) the claim gave it; the ledger keeps the first statement."""
+
+    plan: str
+    term_start: str  # ISO date
+    term_end: str  # ISO date, inclusive
+    fee_paid: Decimal
+    units: int | None = None
+    tier: int | None = None
+    source: str = "paid"
+    fee_schedule: str | None = None
+    label: str = ""  # the enrolment_id of the first claim that stated it, for people only
+
+
+@dataclass(frozen=True, slots=True)
 class Recording:
     """What recording a claim adds beside its accumulator changes: the person it was decided
-    for, the aliases newly learnt for that person, and the claim's events."""
+    for, the aliases newly learnt for that person, the claim's events, and the enrolments it
+    stated."""
 
     person: str
     aliases: tuple[str, ...] = ()
     events: tuple[EventRecord, ...] = ()
+    enrolments: tuple[EnrolmentRecord, ...] = ()
 
 
 class History(Protocol):
@@ -100,6 +118,7 @@ class MemoryLedger:
         self._aliases: dict[str, str] = {}
         self._aliases_of: dict[str, set[str]] = {}
         self._events: dict[str, list[EventRecord]] = {}
+        self._enrolments: dict[tuple[str, str, str], EnrolmentRecord] = {}  # (person, plan, term start)
         self._lock = threading.Lock()  # check-then-write must be atomic across threads
 
     def value(self, key: AccumulatorKey) -> Decimal:
@@ -142,9 +161,15 @@ class MemoryLedger:
                 self._aliases_of.setdefault(recording.person, set()).add(alias)
             if recording.events:
                 self._events.setdefault(recording.person, []).extend(recording.events)
+            for enrolment in recording.enrolments:
+                self._enrolments.setdefault((recording.person, enrolment.plan, enrolment.term_start), enrolment)
 
     def snapshot(self) -> dict[AccumulatorKey, Decimal]:
         return dict(self._values)
+
+    def enrolments_of(self, person: str) -> list[EnrolmentRecord]:
+        """The person's enrolments as first stated, by plan and term start."""
+        return [record for (who, _, _), record in sorted(self._enrolments.items()) if who == person]
 
 
 def check_current(claim_id: str, changes: Iterable[Change], current_value) -> None:

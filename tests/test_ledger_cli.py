@@ -100,6 +100,7 @@ def test_ledger_commands(tmp_path):
     assert run("adjudicate", str(ROOT / "fixtures" / "claims.jsonl"), "--ledger", ledger).exit_code == 0
     member = runner.invoke(app, ["ledger", "show-member", "M-1001", "--ledger", ledger])
     assert member.exit_code == 0 and "15000.00" in member.stdout and "c-05" in member.stdout
+    assert "enrolments" in member.stdout and "e-im-2024" in member.stdout and "2024-12-31" in member.stdout
     assert runner.invoke(app, ["ledger", "show-member", "nobody", "--ledger", ledger]).exit_code == 1
     assert runner.invoke(app, ["ledger", "verify", "--ledger", ledger]).exit_code == 0
     exported = runner.invoke(app, ["ledger", "export", "--ledger", ledger])
@@ -133,12 +134,12 @@ def test_a_run_killed_at_random_points_finishes_when_run_again(tmp_path, adjudic
     from engine.store import open_store
     from sqlalchemy import select
 
-    from engine.store.sql import from_units, key_of
+    from engine.store.sql import from_stored, key_of
     from engine.store.tables import accumulators
 
     store = open_store(str(ledger))
     with store.engine.connect() as connection:
-        stored = {key_of(row): from_units(row.amount, row.decimals) for row in connection.execute(select(accumulators))}
+        stored = {key_of(row): from_stored(row.amount, row.unit) for row in connection.execute(select(accumulators))}
     assert stored == memory.snapshot()
     assert store.verify() == []
     store.close()

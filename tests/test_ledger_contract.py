@@ -141,7 +141,8 @@ def test_a_ledger_refuses_stale_values_and_known_claims():
 
 
 @pytest.mark.parametrize("statement", ["UPDATE entries SET after_amount = 0", "DELETE FROM entries",
-                                       "UPDATE decisions SET status = 'paid'", "DELETE FROM events"])
+                                       "UPDATE decisions SET status = 'paid'", "DELETE FROM events",
+                                       "UPDATE enrolments SET units = 9", "DELETE FROM enrolments"])
 def test_entries_decisions_and_events_are_append_only(adjudicator, store, statement):
     if isinstance(store, MemoryStore):
         pytest.skip("the memory store has no SQL to refuse")
@@ -165,6 +166,98 @@ def test_verify_reports_drift_when_an_accumulator_is_tampered_with(adjudicator, 
         connection.execute(text("UPDATE accumulators SET amount = amount + 100 WHERE measure = 'paid' AND plan = 'inpatient-medical'"))
     (drift,) = store.verify()
     assert drift.key.plan == "inpatient-medical" and drift.stored - drift.from_entries == Decimal("1.00")
+
+
+def test_the_enrolments_claims_state_are_recorded_once_by_person_plan_and_term(adjudicator, store):
+    """c-01..c-05 state the same two enrolments; a later claim names the inpatient one under
+    another label (and another member id spelling): still the same enrolment, recorded once,
+    with the terms and label first stated."""
+    list(store.submit_many(adjudicator, copy.deepcopy(CLAIMS[:5])))
+    relabelled = copy.deepcopy(CLAIMS[0])
+    relabelled.update(claim_id="c-relabelled", member={**relabelled["member"], "member_id": "M-1001 "})
+    relabelled["enrolments"][0]["enrolment_id"] = "renamed-im"
+    relabelled["event"].update(admission="2024-10-01", discharge="2024-10-03")
+    store.submit(adjudicator, relabelled)
+    stated = store.member_accumulators("m-1001").enrolments
+    assert [(e.plan, e.term_start, e.term_end, e.units, e.fee_paid, e.label) for e in stated] == [
+        ("hospital-allowance", "2024-01-01", "2024-12-31", 2, Decimal("60.00"), "e-ha-2024"),
+        ("inpatient-medical", "2024-01-01", "2024-12-31", 1, Decimal("60.00"), "e-im-2024")]
+
+
+def test_money_is_stored_as_integer_fen_and_counts_as_integers(adjudicator, store):
+    """inpatient-medical paid 15,000.00 after c-05 is 1,500,000 fen; hospital-allowance days are
+    a count; a decision's total is fen; a unit other than fen or count is refused by the database."""
+    if isinstance(store, MemoryStore):
+        pytest.skip("the memory store keeps Decimals, not rows")
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    list(store.submit_many(adjudicator, copy.deepcopy(CLAIMS[:5])))
+    with store.engine.connect() as connection:
+        rows = {(row.plan, row.measure): (row.amount, row.unit) for row in connection.execute(text(
+            "SELECT plan, measure, amount, unit FROM accumulators WHERE member = 'member:m-1001' AND scope = ''"))}
+        totals = dict(connection.execute(text("SELECT claim_key, total_fen FROM decisions")).all())
+        fees = {row.plan: row.fee_paid_fen for row in connection.execute(text("SELECT plan, fee_paid_fen FROM enrolments"))}
+    assert rows[("inpatient-medical", "paid")] == (1_500_000, "fen")
+    assert rows[("hospital-allowance", "days_paid")][1] == "count"
+    assert all(isinstance(amount, int) for amount, _ in rows.values())
+    assert totals["c-05"] == int(Decimal(json.loads(store.claim_versions("c-05")[0].decision_json)["total"]) * 100)
+    assert fees == {"inpatient-medical": 6000, "hospital-allowance": 6000}
+    with pytest.raises(IntegrityError):
+        with store.engine.begin() as connection:
+            connection.execute(text("UPDATE accumulators SET unit = 'yuan'"))
+
+
+def test_a_value_that_is_not_whole_fen_is_refused_never_rounded():
+    from engine.store.sql import from_stored, to_stored
+
+    assert to_stored(Decimal("1234.50")) == (123450, "fen") and to_stored(Decimal("3")) == (3, "count")
+    assert to_stored(Decimal("0.10")) == (10, "fen") and from_stored(10, "fen") == Decimal("0.10")
+    assert to_stored(Decimal("7.000")) == (700, "fen")
+    with pytest.raises(ValueError, match="whole number of fen"):
+        to_stored(Decimal("0.005"))
+
+
+def test_a_version_1_ledger_is_migrated_to_fen_with_its_history(backend_url):
+    """A ledger at revision 0001 (values as digits and decimals) upgraded: money at 2 and 1
+    decimals becomes fen, a count stays a count, the entries still replay to the accumulators
+    and stay append-only."""
+    backend, url = backend_url
+    if backend == "memory":
+        pytest.skip("the memory store has no schema")
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from engine.store import migrate
+    from engine.store.sql import SqlStore, sqlalchemy_url
+
+    store = SqlStore(sqlalchemy_url(url))
+    with store.engine.begin() as connection:  # (a PostgreSQL test database arrives upgraded: start again)
+        for table in ("enrolments", "events", "entries", "accumulators", "decisions", "claims", "member_aliases", "alembic_version"):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        if store.postgres:
+            connection.execute(text("DROP FUNCTION IF EXISTS ledger_append_only()"))
+    migrate.upgrade(store.engine, "0001_ledger")
+    key = "'member:m', 'inpatient-medical', '2024-01-01', 'inpatient-reimbursement'"
+    with store.engine.begin() as connection:
+        connection.execute(text(f"""INSERT INTO accumulators (member, plan, term, benefit, measure, scope, amount, decimals, version)
+                                    VALUES ({key}, 'paid', '', 123450, 2, 1), ({key}, 'deductible_used', '', 5, 1, 1),
+                                           ({key}, 'days', '', 3, 0, 1)"""))
+        connection.execute(text(f"""INSERT INTO entries (claim_key, version, member, plan, term, benefit, measure, scope,
+                                    before_amount, after_amount, decimals, recorded_at)
+                                    VALUES ('c', 1, {key}, 'paid', '', 0, 123450, 2, CURRENT_TIMESTAMP),
+                                           ('c', 1, {key}, 'deductible_used', '', 0, 5, 1, CURRENT_TIMESTAMP),
+                                           ('c', 1, {key}, 'days', '', 0, 3, 0, CURRENT_TIMESTAMP)"""))
+    store.upgrade()
+    with store.engine.connect() as connection:
+        rows = {row.measure: (row.amount, row.unit) for row in connection.execute(text("SELECT measure, amount, unit FROM accumulators"))}
+        entries = {row.measure: (row.after_amount, row.unit) for row in connection.execute(text("SELECT measure, after_amount, unit FROM entries"))}
+    assert rows == entries == {"paid": (123450, "fen"), "deductible_used": (50, "fen"), "days": (3, "count")}
+    assert store.verify() == []
+    with pytest.raises(DBAPIError, match="append-only"):
+        with store.engine.begin() as connection:
+            connection.execute(text("DELETE FROM entries"))
+    store.close()
 
 
 def test_the_migrations_build_the_tables_the_store_uses(tmp_path):

@@ -25,13 +25,13 @@ SPLIT = settings(SETTINGS, max_examples=max(10, SETTINGS.max_examples // 6))
 def stored_accumulators(path) -> dict:
     from sqlalchemy import select
 
-    from engine.store.sql import from_units, key_of
+    from engine.store.sql import from_stored, key_of
     from engine.store.tables import accumulators
 
     store = open_store(str(path))
     try:
         with store.engine.connect() as connection:
-            return {key_of(row): from_units(row.amount, row.decimals) for row in connection.execute(select(accumulators))}
+            return {key_of(row): from_stored(row.amount, row.unit) for row in connection.execute(select(accumulators))}
     finally:
         store.close()
 

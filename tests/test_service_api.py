@@ -220,6 +220,8 @@ def test_a_members_accumulators_come_with_the_entries_behind_them(client):
     assert paid["value"] == "5200.00" and paid["version"] == 2
     assert [(e["claim_id"], e["before"], e["after"]) for e in paid["entries"]] == [("c-1", "0", "2400.00"), ("c-2", "2400.00", "5200.00")]
     assert rows["inpatient-medical/inpatient-reimbursement/deductible_used@2024-01-01"]["value"] == "1000.00"
+    assert [(e["plan"], e["term_start"], e["term_end"], e["label"]) for e in member["enrolments"]] == [
+        (e["plan"], e["start"], e["end"], e["enrolment_id"]) for e in sorted(HOSPITAL_CLAIM["enrolments"], key=lambda e: e["plan"])]
     assert client.get("/v1/members/M-1/accumulators", headers=bearer("read")).json()["person"] == "member:m-1"  # ids ignore case
     assert_problem(client.get("/v1/members/m-404/accumulators", headers=bearer("read")), 404, "not-found")
 

@@ -79,7 +79,7 @@ def upgrade(ledger: str = RequiredLedger) -> None:
 
 @ledger_app.command("show-member")
 def show_member(member: str = typer.Argument(..., help="member id or resident ID number"), ledger: str = RequiredLedger) -> None:
-    """A member's accumulators, each with the claims (entries) behind it."""
+    """A member's enrolments and accumulators, each accumulator with the claims (entries) behind it."""
     store = open_ledger(ledger)
     try:
         found = store.member_accumulators(member)
@@ -89,6 +89,15 @@ def show_member(member: str = typer.Argument(..., help="member id or resident ID
         err.print(f"error: no member {member!r} in the ledger", markup=False)
         raise typer.Exit(1)
     out.print(f"person {found.person} (known as {', '.join(found.aliases)})", markup=False, highlight=False)
+    if found.enrolments:
+        enrolled = Table(title="enrolments (as first stated)")
+        for column in ("plan", "from", "to", "units", "fee paid", "label"):
+            enrolled.add_column(column, overflow="fold")
+        for e in found.enrolments:
+            units = str(e.units) if e.units is not None else f"tier {e.tier}" if e.tier is not None else ""
+            fee = str(e.fee_paid) + (" (gift)" if e.source == "gift" else "")
+            enrolled.add_row(e.plan, e.term_start, e.term_end, units, fee, e.label)
+        out.print(enrolled)
     table = Table(show_lines=False)
     for column in ("plan", "term", "benefit", "measure", "scope", "value", "claims: before → after"):
         table.add_column(column)

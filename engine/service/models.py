@@ -118,15 +118,31 @@ class AccumulatorOut(BaseModel):
     entries: list[EntryOut] = Field(description="every change, oldest first: the value is their sum")
 
 
+class EnrolmentOut(BaseModel):
+    plan: str
+    term_start: dt.date = Field(description="with the person and the plan, the enrolment's identity")
+    term_end: dt.date
+    units: int | None
+    tier: int | None
+    fee_paid: Money
+    source: str = Field(description="paid or gift")
+    fee_schedule: str | None
+    label: str = Field(description="the enrolment_id it was first stated under (a label, never its identity)")
+
+
 class MemberAccumulators(BaseModel):
     member_id: str = Field(description="the id asked for")
     person: str = Field(description="the person the ledger knows it as (resident ID number, else member id)")
     aliases: list[str] = Field(description="every member id and ID number recorded for the person")
+    enrolments: list[EnrolmentOut] = Field(description="the enrolments recorded claims stated, as first stated")
     accumulators: list[AccumulatorOut]
 
     @classmethod
     def of(cls, member_id: str, found) -> "MemberAccumulators":
-        return cls(member_id=member_id, person=found.person, aliases=found.aliases, accumulators=[
+        enrolments = [EnrolmentOut(plan=e.plan, term_start=e.term_start, term_end=e.term_end, units=e.units, tier=e.tier,
+                                   fee_paid=e.fee_paid, source=e.source, fee_schedule=e.fee_schedule, label=e.label)
+                      for e in found.enrolments]
+        return cls(member_id=member_id, person=found.person, aliases=found.aliases, enrolments=enrolments, accumulators=[
             AccumulatorOut(key=row.key, label=row.key.label(member=False), value=row.value, version=row.version,
                            entries=[EntryOut(claim_id=e.claim_id, version=e.version, before=e.before, after=e.after,
                                              recorded_at=e.recorded_at) for e in row.entries])

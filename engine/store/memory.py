@@ -90,7 +90,7 @@ class MemoryStore(BaseStore):
             aliases = sorted(a for a, p in found.items() if p == person)
             rows = [AccumulatorRow(key, value, self._row_versions.get(key, 0), list(self._entries.get(key, ())))
                     for key, value in sorted(self._ledger.snapshot().items(), key=lambda kv: _order(kv[0])) if key.member == person]
-            return MemberAccumulators(person, aliases, rows)
+            return MemberAccumulators(person, aliases, rows, self._ledger.enrolments_of(person))
 
     def verify(self) -> list[Drift]:
         with self._lock:

@@ -29,10 +29,10 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> str:
-    """Bring the database to the newest revision, in one transaction; returns it."""
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Bring the database to the newest revision (or `revision`), in one transaction; returns it."""
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    return head()
+        command.upgrade(config, revision)
+    return head() if revision == "head" else revision

@@ -16,6 +16,7 @@ from typing import Literal
 
 from engine.errors import EngineError
 from engine.identity import claim_key
+from engine.ledger import EnrolmentRecord
 from engine.model.claim import Claim
 from engine.model.decision import AccumulatorKey
 
@@ -83,6 +84,7 @@ class MemberAccumulators:
     person: str
     aliases: list[str]
     accumulators: list[AccumulatorRow]
+    enrolments: list[EnrolmentRecord] = field(default_factory=list)  # as first stated, by plan and term start
 
 
 @dataclass(frozen=True)

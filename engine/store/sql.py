@@ -35,26 +35,38 @@ from sqlalchemy.pool import NullPool
 
 from engine.errors import LedgerError
 from engine.identity import lookup_aliases
-from engine.ledger import AccumulatorKey, Change, EventRecord, Recording, check_current
+from engine.ledger import AccumulatorKey, Change, EnrolmentRecord, EventRecord, Recording, check_current
 from engine.model.types import normalise_id
 from engine.store import migrate
 from engine.store.base import BaseStore, Retry, engine_version, plan_revisions
 from engine.store.records import AccumulatorRow, Drift, EntryRow, MemberAccumulators, StoredDecision, StoreNotReady
-from engine.store.tables import ACCUMULATOR_KEY, accumulators, claims, decisions, entries, events, member_aliases
+from engine.store.tables import ACCUMULATOR_KEY, accumulators, claims, decisions, enrolments, entries, events, member_aliases
 
 ZERO = Decimal(0)
+FEN = Decimal("0.01")
 RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}  # serialization failure, deadlock, unique violation
 
 
-def to_units(value: Decimal) -> tuple[int, int]:
-    """(digits, decimals) of a Decimal: 1234.50 -> (123450, 2); 3 -> (3, 0)."""
+def to_stored(value: Decimal) -> tuple[int, str]:
+    """An accumulator value as stored: (fen, "fen") for money, a value with decimals
+    (1234.50 -> (123450, "fen")); (n, "count") for a whole count (3 days -> (3, "count")).
+    A value that is not a whole number of fen is refused, never rounded."""
     exponent = value.as_tuple().exponent
-    decimals = max(0, -exponent) if isinstance(exponent, int) else 0
-    return int(value.scaleb(decimals)), decimals
+    if isinstance(exponent, int) and exponent >= 0:
+        return int(value), "count"
+    fen = value.scaleb(2)
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{value} is not a whole number of fen: the ledger stores money as integer fen")
+    return int(fen), "fen"
 
 
-def from_units(amount: int, decimals: int) -> Decimal:
-    return Decimal(amount).scaleb(-decimals) if decimals else Decimal(amount)
+def from_stored(amount: int, unit: str) -> Decimal:
+    return Decimal(amount).scaleb(-2) if unit == "fen" else Decimal(amount)
+
+
+def in_unit(value: Decimal, unit: str) -> int:
+    """`value` (an entry's before) in the unit of the value it became."""
+    return int(value.scaleb(2)) if unit == "fen" else int(value)
 
 
 def key_values(key: AccumulatorKey) -> dict:
@@ -117,6 +129,7 @@ class _SqlSession:
         self._changed: dict[AccumulatorKey, Decimal] = {}
         self._rows: dict[str, list[dict]] = defaultdict(list)  # table -> rows to insert
         self._new_claims: dict[str, dict] = {}
+        self._enrolments_stated: set[tuple[str, str, str]] = set()
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -130,7 +143,7 @@ class _SqlSession:
             return
         self._lock(f"person:{person}")
         for row in self.connection.execute(select(accumulators).where(accumulators.c.member == person)):
-            self._values[key_of(row)] = (from_units(row.amount, row.decimals), row.version)
+            self._values[key_of(row)] = (from_stored(row.amount, row.unit), row.version)
         self._events[person] = [
             EventRecord(row.claim_key, row.kind, row.first_day, row.last_day, row.code, row.accident, row.fingerprint)
             for row in self.connection.execute(select(events).where(events.c.person == person).order_by(events.c.id))]
@@ -142,7 +155,7 @@ class _SqlSession:
             for person in part:
                 self._events[person] = []
             for row in self.connection.execute(select(accumulators).where(accumulators.c.member.in_(part))):
-                self._values[key_of(row)] = (from_units(row.amount, row.decimals), row.version)
+                self._values[key_of(row)] = (from_stored(row.amount, row.unit), row.version)
             for row in self.connection.execute(select(events).where(events.c.person.in_(part)).order_by(events.c.id)):
                 self._events[row.person].append(
                     EventRecord(row.claim_key, row.kind, row.first_day, row.last_day, row.code, row.accident, row.fingerprint))
@@ -224,16 +237,26 @@ class _SqlSession:
             before_version = self._values.get(change.key, (ZERO, 0))[1]
             self._values[change.key] = (change.after, before_version)
             self._changed[change.key] = change.after
-            units_after, decimals = to_units(change.after)
+            after, unit = to_stored(change.after)
             self._rows["entries"].append({"claim_key": key, "version": version, **key_values(change.key),
-                                          "before_amount": int(change.before.scaleb(decimals)), "after_amount": units_after,
-                                          "decimals": decimals, "recorded_at": self.now})
+                                          "before_amount": in_unit(change.before, unit), "after_amount": after,
+                                          "unit": unit, "recorded_at": self.now})
         if recording is not None:
             for alias in recording.aliases:
                 self._aliases[alias] = recording.person
                 self._aliases_of[recording.person].add(alias)
                 self._rows["member_aliases"].append({"alias": alias, "person": recording.person, "claim_key": key,
                                                      "recorded_at": self.now})
+            for enrolment in recording.enrolments:
+                identity = (recording.person, enrolment.plan, enrolment.term_start)
+                if identity not in self._enrolments_stated:
+                    self._enrolments_stated.add(identity)
+                    self._rows["enrolments"].append({
+                        "person": recording.person, "plan": enrolment.plan, "term_start": enrolment.term_start,
+                        "term_end": enrolment.term_end, "units": enrolment.units, "tier": enrolment.tier,
+                        "fee_paid_fen": to_stored(enrolment.fee_paid.quantize(FEN))[0], "source": enrolment.source,
+                        "fee_schedule": enrolment.fee_schedule, "label": enrolment.label, "claim_key": key,
+                        "recorded_at": self.now})
             for record in recording.events:
                 self._events.setdefault(recording.person, []).append(record)
                 self._rows["events"].append({"person": recording.person, "claim_key": record.claim_id, "kind": record.kind,
@@ -254,7 +277,7 @@ class _SqlSession:
                                          "member_id": claim.member.member_id, "payload_sha256": sha, "received_at": self.now})
         self._rows["decisions"].append({
             "claim_key": key, "version": version, "claim_id": claim.claim_id, "status": decision.status,
-            "total_fen": to_units(decision.total.quantize(Decimal("0.01")))[0], "payload_sha256": sha, "payload": payload,
+            "total_fen": to_stored(decision.total.quantize(FEN))[0], "payload_sha256": sha, "payload": payload,
             "decision_json": decision_json, "plan_revisions": json.dumps(revisions, ensure_ascii=False),
             "engine_version": self.store.engine_version, "decided_at": self.now})
 
@@ -264,28 +287,28 @@ class _SqlSession:
         updates = []
         for key, value in self._changed.items():
             read_version = self._values[key][1]
-            amount, decimals = to_units(value)
+            amount, unit = to_stored(value)
             if read_version and not self.postgres:  # SQLite: the batch holds the write lock; one statement for all
                 updates.append({**{f"k_{name}": v for name, v in key_values(key).items()}, "read_version": read_version,
-                                "amount": amount, "decimals": decimals, "new_version": read_version + 1})
+                                "amount": amount, "unit": unit, "new_version": read_version + 1})
             elif read_version:
                 updated = connection.execute(
                     accumulators.update()
                     .where(and_(*(accumulators.c[name] == v for name, v in key_values(key).items())),
                            accumulators.c.version == read_version)
-                    .values(amount=amount, decimals=decimals, version=read_version + 1)
+                    .values(amount=amount, unit=unit, version=read_version + 1)
                     .returning(accumulators.c.version))
                 if updated.first() is None:  # (rowcount is not reliable on every driver)
                     raise Retry()
             else:
-                self._rows["accumulators"].append({**key_values(key), "amount": amount, "decimals": decimals, "version": 1})
+                self._rows["accumulators"].append({**key_values(key), "amount": amount, "unit": unit, "version": 1})
         if updates:
             from sqlalchemy import bindparam
 
             statement = (accumulators.update()
                          .where(and_(*(accumulators.c[name] == bindparam(f"k_{name}") for name in ACCUMULATOR_KEY)),
                                 accumulators.c.version == bindparam("read_version"))
-                         .values(amount=bindparam("amount"), decimals=bindparam("decimals"), version=bindparam("new_version")))
+                         .values(amount=bindparam("amount"), unit=bindparam("unit"), version=bindparam("new_version")))
             if connection.execute(statement, updates).rowcount != len(updates):
                 raise Retry()
         for table, name in ((member_aliases, "member_aliases"), (claims, "claims"), (accumulators, "accumulators")):
@@ -296,13 +319,13 @@ class _SqlSession:
             rows = self._rows.get(name)
             if rows:
                 connection.execute(table.insert(), rows)
+        if self._rows.get("enrolments"):  # the first statement of an enrolment stays; a later one adds nothing
+            insert = _dialect_insert(self.postgres)
+            connection.execute(insert(enrolments).on_conflict_do_nothing(), self._rows["enrolments"])
 
     def _insert_new(self, table, rows: list[dict]) -> None:
         """Insert rows whose keys must be new; one that another writer inserted first is a lost race."""
-        if self.postgres:
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = _dialect_insert(self.postgres)
         if not self.postgres:  # under SQLite's write lock no one else inserts: a clash is a bug, and raises
             self.connection.execute(table.insert(), rows)
             return
@@ -312,9 +335,17 @@ class _SqlSession:
                 raise Retry()
 
 
+def _dialect_insert(postgres: bool):
+    if postgres:
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def stored_decision(row) -> StoredDecision:
     decided_at = row.decided_at if row.decided_at.tzinfo else row.decided_at.replace(tzinfo=dt.timezone.utc)
-    return StoredDecision(row.claim_id, row.version, row.status, from_units(row.total_fen, 2), row.decision_json,
+    return StoredDecision(row.claim_id, row.version, row.status, from_stored(row.total_fen, "fen"), row.decision_json,
                           row.payload_sha256, json.loads(row.plan_revisions), row.engine_version, decided_at)
 
 
@@ -384,13 +415,17 @@ class SqlStore(BaseStore):
                      .where(entries.c.member == person).order_by(entries.c.id))
             for entry in connection.execute(query):
                 history[tuple(entry._mapping[name] for name in ACCUMULATOR_KEY)].append(EntryRow(
-                    entry.claim_id, entry.version, from_units(entry.before_amount, entry.decimals),
-                    from_units(entry.after_amount, entry.decimals), entry.recorded_at))
-            rows = [AccumulatorRow(key_of(acc), from_units(acc.amount, acc.decimals), acc.version,
+                    entry.claim_id, entry.version, from_stored(entry.before_amount, entry.unit),
+                    from_stored(entry.after_amount, entry.unit), entry.recorded_at))
+            rows = [AccumulatorRow(key_of(acc), from_stored(acc.amount, acc.unit), acc.version,
                                    history.get(tuple(acc._mapping[name] for name in ACCUMULATOR_KEY), []))
                     for acc in connection.execute(select(accumulators).where(accumulators.c.member == person)
                                                   .order_by(*(accumulators.c[name] for name in ACCUMULATOR_KEY)))]
-            return MemberAccumulators(person, aliases, rows)
+            stated = [EnrolmentRecord(row.plan, row.term_start, row.term_end, from_stored(row.fee_paid_fen, "fen"), row.units,
+                                      row.tier, row.source, row.fee_schedule, row.label)
+                      for row in connection.execute(select(enrolments).where(enrolments.c.person == person)
+                                                    .order_by(enrolments.c.plan, enrolments.c.term_start))]
+            return MemberAccumulators(person, aliases, rows, stated)
 
     def verify(self) -> list[Drift]:
         """Accumulators recomputed from the entries (sum of after − before per key), compared
@@ -399,13 +434,13 @@ class SqlStore(BaseStore):
         with self.engine.connect() as connection:
             for entry in connection.execute(select(entries).order_by(entries.c.id)).yield_per(10_000):
                 sums[tuple(entry._mapping[name] for name in ACCUMULATOR_KEY)] += (
-                    from_units(entry.after_amount - entry.before_amount, entry.decimals))
+                    from_stored(entry.after_amount - entry.before_amount, entry.unit))
             drift = []
             seen = set()
             for acc in connection.execute(select(accumulators)).yield_per(10_000):
                 key = tuple(acc._mapping[name] for name in ACCUMULATOR_KEY)
                 seen.add(key)
-                stored = from_units(acc.amount, acc.decimals)
+                stored = from_stored(acc.amount, acc.unit)
                 if sums.get(key, ZERO) != stored:
                     drift.append(Drift(key_of(acc), stored, sums.get(key, ZERO)))
             for key, total in sums.items():

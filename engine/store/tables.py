@@ -1,14 +1,16 @@
-"""The ledger's tables (SQLAlchemy Core). Money and every other accumulator value are integers:
-`amount` is the value's digits without its decimal point and `decimals` how many of them are
-decimals, so 1,234.50 yuan is (123450, 2), fen exactly, and a count of 3 days is (3, 0); never
-a float or SQLite's NUMERIC. The schema itself is created and changed only by the Alembic
-revisions in engine/store/migrations/, which also install the triggers that make `entries`,
-`decisions` and `events` append-only."""
+"""The ledger's tables (SQLAlchemy Core). Money is integer fen (BIGINT), never a float or
+SQLite's NUMERIC: an accumulator's `amount` (and an entry's `before_amount`/`after_amount`) is
+in the row's `unit`, `fen` for money (1,234.50 yuan is 123450) or `count` for days, payments
+and flags (3 days is 3); a CHECK constraint admits no other unit. A total or fee is `*_fen`.
+The schema itself is created and changed only by the Alembic revisions in
+engine/store/migrations/, which also install the triggers that make `entries`, `decisions`,
+`events` and `enrolments` append-only."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKeyConstraint,
@@ -16,7 +18,6 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
-    SmallInteger,
     String,
     Table,
     Text,
@@ -76,10 +77,11 @@ def _key_columns() -> list[Column]:
 accumulators = Table(
     "accumulators", metadata,
     *_key_columns(),
-    Column("amount", BigInteger, nullable=False),
-    Column("decimals", SmallInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False, comment="in `unit`: fen for money, else a count"),
+    Column("unit", String(8), nullable=False),
     Column("version", Integer, nullable=False, comment="bumped by every change: a write checks the version it read"),
     PrimaryKeyConstraint(*ACCUMULATOR_KEY),
+    CheckConstraint("unit IN ('fen', 'count')", name="ck_accumulators_unit"),
 )
 
 entries = Table(
@@ -90,10 +92,11 @@ entries = Table(
     *_key_columns(),
     Column("before_amount", BigInteger, nullable=False),
     Column("after_amount", BigInteger, nullable=False),
-    Column("decimals", SmallInteger, nullable=False),
+    Column("unit", String(8), nullable=False, comment="of before_amount and after_amount: fen or count"),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_entries_key", *ACCUMULATOR_KEY),
     Index("ix_entries_claim", "claim_key", "version"),
+    CheckConstraint("unit IN ('fen', 'count')", name="ck_entries_unit"),
 )
 
 events = Table(
@@ -110,4 +113,21 @@ events = Table(
     Index("ix_events_person", "person"),
 )
 
-APPEND_ONLY = ("entries", "decisions", "events")
+enrolments = Table(
+    "enrolments", metadata,
+    Column("person", String(KEY), nullable=False),
+    Column("plan", String(KEY), nullable=False),
+    Column("term_start", String(10), nullable=False, comment="ISO date: with person and plan, the enrolment's identity"),
+    Column("term_end", String(10), nullable=False, comment="ISO date, inclusive"),
+    Column("units", Integer),
+    Column("tier", Integer),
+    Column("fee_paid_fen", BigInteger, nullable=False),
+    Column("source", String(16), nullable=False, comment="paid or gift"),
+    Column("fee_schedule", String(16)),
+    Column("label", String(KEY), nullable=False, comment="the enrolment_id it was first stated under; never an identity"),
+    Column("claim_key", String(KEY), comment="the claim that first stated it"),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("person", "plan", "term_start"),
+)
+
+APPEND_ONLY = ("entries", "decisions", "events", "enrolments")
