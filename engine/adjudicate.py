@@ -124,16 +124,12 @@ def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scr
         assessment = lump_sum.assess(plan, triggered, firing.diagnoses, firing.facts, codes)
     lines, missing = [], []
     if not refusals:
-        if assessment is not None and assessment.pending:  # nothing paid or recorded while evidence is missing
-            missing = assessment.missing()
-            clauses.extend(assessment.pending_rules())
-        else:
-            lines = _amount_lines(plan, rules, context, clauses)
-            if assessment is not None:
-                paid, limits, deciding = lump_sum.pay(plan, assessment, context, firing.facts)
-                lines.extend(paid)
-                refusals.extend(limits)
-                clauses.extend(deciding)
+        lines = _amount_lines(plan, rules, context, clauses)
+        if assessment is not None:  # a benefit waiting for a finding holds back only itself (§0)
+            paid, limits, deciding, missing = lump_sum.pay(plan, assessment, context, firing.facts)
+            lines.extend(paid)
+            refusals.extend(limits)
+            clauses.extend(deciding)
         if not lines and not refusals and not missing:
             detail = "; ".join(assessment.unmatched) if assessment and assessment.unmatched else "no benefit of the plan applies to this event"
             refusals.append(Refusal(code="not_covered", clause="benefits", message="无适用的保障责任", detail=detail))
@@ -191,14 +187,14 @@ def _waiting_consequences(plan, rules, assessment, context: PayoutContext, lines
         period = periods.get(rule.clause) if rule.kind == "waiting" else None
         if period is None or not (period.refund_fee or period.ends_cover):
             continue
-        if assessment.pending:
-            return assessment.missing()
-        if assessment.met:
+        if assessment.met:  # certain whatever a missing finding of another diagnosis says
             if period.refund_fee:
                 lines.append(lump_sum.refund_line(context, period.id, period.title))
             if period.ends_cover:
                 lump_sum.end_cover(context, for_good=False)
             return []
+        if assessment.undecided:
+            return assessment.missing()
     return []
 
 

@@ -61,7 +61,9 @@ BY_NAME: dict[str, str] = {
     "list": "疾病清单 / disease list of rules/diseases",
     "diseases": "疾病清单 / which disease definitions the lump sum pays on",
     "amount": "金额 / amount: fixed, {per_unit} or {per_tier}",
-    "yields_to": "让位于 / benefits that take precedence: a diagnosis meeting one of their definitions is not paid here",
+    "yields_to": "让位于 / benefits that take precedence: a diagnosis meeting one of their definitions is not paid here, "
+                 "when that benefit could pay this enrolment (its when holds)",
+    "stacks_with": "叠加给付 / benefits this one pays on top of: a diagnosis meeting definitions of both is paid by both",
     "max_payments_per_life": "终身最多给付次数 / most payments in the member's life",
     "once_per_disease": "每种疾病限一次 / each definition is paid at most once in the member's life",
     "sum": "保险金额 / sum paid for death, × the grade ratio for a disability",
@@ -180,7 +182,8 @@ BY_OBJECT: dict[tuple[str, str], str] = {
     ("PerDay", "days"): "给付天数 / day count the benefit pays on, e.g. stay_days",
     ("WaitingPeriod", "days"): "等待期天数 / days from the first continuous start",
     ("WaitingPeriod", "ends_cover"): "终止保障 / when the event meets a benefit's disease definition: the enrolment covers nothing more",
-    ("LumpSum", "ends_cover"): "终止保障 / after a payment, the plan covers this member for nothing more, for good",
+    ("LumpSum", "ends_cover"): "终止保障 / true: after a payment the plan covers this member for nothing more in later claims, "
+                               "for good; at_once: nor the rest of this claim (one payment in life)",
     ("LumpSum", "amount"): "给付金额 / sum paid: fixed, {per_unit} or {per_tier}",
     ("Fixed", "amount"): "给付金额 / amount paid: fixed, {per_unit} or {per_tier}",
     ("EventCover", "kind"): "事件类型 / event kind covered only for one cause",

@@ -13,8 +13,8 @@ These checks find what runs but is wrong:
 - a definition of a benefit that `yields_to` others is never paid when every diagnosis meeting
   it also meets a definition of a preferred benefit;
 - two lump sums of one plan whose definitions can both hold for one diagnosis, with neither
-  yielding to the other, would pay that diagnosis twice (e.g. severe and mild without
-  `yields_to`).
+  yielding to nor stacking with the other, would pay that diagnosis twice without the plan
+  saying so (e.g. severe and mild without `yields_to`); `stacks_with` says both pay.
 Satisfiability uses the flat alternatives of `engine.rules.normal_form`: sound for what it
 reports (every issue is real), and it gives up quietly on conditions too large to expand.
 """
@@ -257,8 +257,8 @@ def double_payments(plan: CompiledPlan) -> list[Issue]:
     lump_sums = _lump_sums(plan)
     for position, (first_index, first) in enumerate(lump_sums):
         for second_index, second in lump_sums[position + 1:]:
-            if first.id in second.yields_to or second.id in first.yields_to:
-                continue
+            if first.id in second.yields_to + second.stacks_with or second.id in first.yields_to + first.stacks_with:
+                continue  # declared either way: one yields, or both pay
             triggers = conjoin(plan.rule(f"benefit:{first.id}:0").condition, plan.rule(f"benefit:{second.id}:0").condition)
             if not can_hold(triggers, plan.library):
                 continue
@@ -272,6 +272,7 @@ def double_payments(plan: CompiledPlan) -> list[Issue]:
                 issues.append(_report(
                     plan,
                     f"{first.id} and {second.id} can both pay one diagnosis (e.g. {a.key} and {b.key} overlap on codes "
-                    f"{a.codes} / {b.codes}); add `yields_to: [{first.id}]` to {second.id} or narrow the lists",
+                    f"{a.codes} / {b.codes}); add `yields_to: [{first.id}]` to {second.id} (only {first.id} pays), "
+                    f"`stacks_with: [{first.id}]` (both pay) or narrow the lists",
                     ("benefits", second_index, "diseases")))
     return issues

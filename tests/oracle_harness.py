@@ -22,6 +22,7 @@ from oracle import ClaimOutcome, Oracle
 from oracle.compare import differences, not_applicable_differences
 
 AMENDMENTS = ("cabg", "plateau-stacks", "severe-ends-later", "scoped-pending", "not-applicable")
+FOLLOWED = frozenset({"cabg", "plateau-stacks", "severe-ends-later", "scoped-pending"})  # the engine follows these now
 
 
 def agree(adjudicator, claims: list[dict], amended: frozenset[str] = frozenset(), oracle: Oracle | None = None) -> list[ClaimOutcome]:
@@ -35,7 +36,7 @@ def agree(adjudicator, claims: list[dict], amended: frozenset[str] = frozenset()
         if member_id in stopped:
             continue
         expected = oracle.adjudicate(claim)
-        waiting_for = expected.amended - amended - {"not-applicable"}
+        waiting_for = expected.amended - amended - FOLLOWED - {"not-applicable"}
         if waiting_for:
             event(f"stopped before a 2024.1 reading: {', '.join(sorted(waiting_for))}")
             stopped.add(member_id)  # the member's later claims rest on a history that differs

@@ -1,6 +1,6 @@
-"""The catalogue's 2024.1 amendments, compared with the oracle where the engine does not
-follow them yet. Each test is `xfail(strict=True)`: it fails today, for the reason it names,
-and turns into an unexpected pass (a failure) the day the engine follows the amended text, so
+"""The catalogue's 2024.1 amendments, compared with the oracle. A test of an amendment the
+engine does not follow yet is `xfail(strict=True)`: it fails for the reason it names, and
+turns into an unexpected pass (a failure) the day the engine follows the amended text, so
 that whoever lands the amendment removes the mark. The other property tests stop comparing a
 member's claims at the first one whose decision depends on one of these readings
 (tests/oracle_harness.py); these tests compare them all.
@@ -23,6 +23,7 @@ from oracle_strategies.common import DAY, claims_of, enrolment, member, ordinary
 from oracle_strategies.diseases import certainly_mild, diagnosis_event
 
 ROOT = Path(__file__).resolve().parent.parent
+COMPARED = budget(15)
 EXPECTED_TO_FAIL = budget(15, phases=[Phase.explicit, Phase.generate])  # no shrinking of a known failure
 START = dt.date(2024, 1, 1)
 
@@ -46,9 +47,7 @@ def cabg_claims(draw):
     return one_claim(diagnosis_event(day, [{"code": code, "findings": findings}], procedures), units=draw(st.integers(1, 5)))
 
 
-@pytest.mark.xfail(strict=True, reason="2024.1: severe #5 cabg needs sternotomy true; mild #5 needs sternotomy false "
-                                       "(the finding is not in rules/findings.yaml yet)")
-@EXPECTED_TO_FAIL
+@COMPARED
 @example(one_claim(diagnosis_event(START + 120 * DAY, [{"code": "I25.1", "findings": {"sternotomy": True}}], ["36.11"])))
 @example(one_claim(diagnosis_event(START + 120 * DAY, [{"code": "I25.1", "findings": {"sternotomy": False}}], ["36.15"])))
 @example(one_claim(diagnosis_event(START + 120 * DAY, [{"code": "I25.1"}], ["36.12"])))
@@ -72,12 +71,9 @@ def rule_entries() -> dict[tuple[str, int], set[str]]:
 
 TABLES = [("critical-illness-severe", d) for d in SEVERE] + [("critical-illness-mild", d) for d in MILD] + \
          [("female-special-disease", d) for d in WOMEN] + [("high-altitude", d) for d in PLATEAU]
-Q28_2 = pytest.mark.xfail(strict=True, reason="2024.1: mild #8 no longer lists Q28.2 (congenital)")
 
 
-@pytest.mark.parametrize("list_id, definition", [
-    pytest.param(list_id, d, id=f"{list_id} #{d.number}", marks=[Q28_2] if (list_id, d.number) == ("critical-illness-mild", 8) else [])
-    for list_id, d in TABLES])
+@pytest.mark.parametrize("list_id, definition", [pytest.param(list_id, d, id=f"{list_id} #{d.number}") for list_id, d in TABLES])
 def test_rule_libraries_list_the_catalogue_codes(list_id, definition):
     """Each entry of rules/diseases/ carries exactly the ICD-10 codes of the catalogue's table."""
     assert rule_entries()[(list_id, definition.number)] == catalogue_codes(definition)
@@ -100,17 +96,14 @@ def severe_with_others(draw, other: str):
     return one_claim(diagnosis_event(day, diagnoses, procedures), units=draw(st.integers(1, 5)))
 
 
-@pytest.mark.xfail(strict=True, reason="2024.1: the plateau rider pays on top of a severe payment in the same claim")
-@EXPECTED_TO_FAIL
+@COMPARED
 @example(one_claim(diagnosis_event(START + 200 * DAY, [{"code": "K72.0"}, {"code": "D75.1"}])))
 @given(severe_with_others("plateau"))
 def test_plateau_rider_stacks_on_severe(adjudicator, claims):
     agree(adjudicator, claims, amended=frozenset({"plateau-stacks"}))
 
 
-@pytest.mark.xfail(strict=True, reason="2024.1: a severe payment ends cover for later claims only; a mild benefit "
-                                       "for another diagnosis of the same claim is still paid")
-@EXPECTED_TO_FAIL
+@COMPARED
 @example(one_claim(diagnosis_event(START + 200 * DAY, [{"code": "K72.0"}, {"code": "K51.9"}])))
 @given(st.one_of(severe_with_others("mild"), severe_with_others("severe")))
 def test_severe_ends_cover_for_later_claims_only(adjudicator, claims):
@@ -161,9 +154,7 @@ def scoped_pending_claims(draw):
     return one_claim(diagnosis_event(day, draw(st.permutations([undecided, certain]))))
 
 
-@pytest.mark.xfail(strict=True, reason="catalogue §0: a benefit waiting for evidence is neither paid nor denied, the "
-                                       "others are decided (scoped pending, with the 2024.1 amendments)")
-@EXPECTED_TO_FAIL
+@COMPARED
 @example(one_claim(diagnosis_event(START + 200 * DAY, [{"code": "I21.0"}, {"code": "D75.1"}])))
 @given(scoped_pending_claims())
 def test_pending_holds_back_only_the_benefit_that_waits(adjudicator, claims):

@@ -214,7 +214,9 @@ class LumpSum(Clause):
     """Pays a fixed sum when a diagnosis meets a definition of the selected disease list.
 
     Benefits are tried in the order the plan lists them; one that `ends_cover` ends the plan's
-    cover for the member at once, so benefits after it pay nothing in the same claim."""
+    cover for the member's later claims (the claim's other benefits are still paid). Two lump
+    sums that could pay one diagnosis must say which way: `yields_to` (only one pays) or
+    `stacks_with` (both pay)."""
 
     pays: Literal["lump_sum"]
     when: Any = None
@@ -222,11 +224,20 @@ class LumpSum(Clause):
     amount: Amount
     yields_to: list[Identifier] = Field(
         default_factory=list,
-        description="benefits that take precedence: a diagnosis meeting one of their definitions is not paid here",
+        description="benefits that take precedence: a diagnosis meeting one of their definitions is not paid here, "
+                    "when that benefit could pay this enrolment (its `when` holds)",
+    )
+    stacks_with: list[Identifier] = Field(
+        default_factory=list,
+        description="benefits this one pays on top of: a diagnosis meeting definitions of both is paid by both",
     )
     max_payments_per_life: int | None = Field(default=None, ge=1)
     once_per_disease: bool = Field(default=False, description="each definition is paid at most once in the member's life")
-    ends_cover: bool = Field(default=False, description="after a payment, the plan covers this member for nothing more, for good")
+    ends_cover: bool | Literal["at_once"] = Field(
+        default=False,
+        description="true: after a payment the plan covers this member for nothing more in later claims, for good; "
+                    "at_once: nor for the rest of this claim (one payment in life)",
+    )
 
 
 class DeathDisability(Clause):

@@ -251,6 +251,16 @@ def _disease_rules(plan: Plan, library: RuleLibrary, report, issues: list[Issue]
                 issues.append(report(f"yields_to names {other!r}, which is not another lump-sum benefit of this plan"
                                      f"{did_you_mean(other, [b for b in lump_sums if b != benefit_id])}; "
                                      f"choose from: {choices}", ("benefits", index, "yields_to", y_index)))
+        for s_index, other in enumerate(benefit.stacks_with):
+            if other not in lump_sums or other == benefit_id:
+                choices = ", ".join(b for b in lump_sums if b != benefit_id) or "none"
+                issues.append(report(f"stacks_with names {other!r}, which is not another lump-sum benefit of this plan"
+                                     f"{did_you_mean(other, [b for b in lump_sums if b != benefit_id])}; "
+                                     f"choose from: {choices}", ("benefits", index, "stacks_with", s_index)))
+            elif other in benefit.yields_to or benefit_id in lump_sums[other][1].yields_to:
+                issues.append(report(f"{benefit_id} both stacks with and yields to {other}: say one of them "
+                                     "(stacks_with: both pay one diagnosis; yields_to: only the other pays)",
+                                     ("benefits", index, "stacks_with", s_index)))
     issues.extend(_yields_to_cycles(lump_sums, report))
     rules = []
     for list_id in lists:
