@@ -58,10 +58,15 @@ def decide(
     skipped: list[SkippedEnrolment],
     history: History,
     person: str | None = None,
+    explain: bool = True,
 ) -> tuple[Decision, list[Change]]:
     """The decision for `claim` on `history`, for `person` (the member's identity, resolved by
     `engine.identity`; by default the claim's own aliases). A claim repeating an event recorded
-    for the person is held as a suspected duplicate and nothing else is decided."""
+    for the person is held as a suspected duplicate and nothing else is decided.
+
+    With `explain=False` the decision is amounts-only (engine.outcome): the same statuses,
+    amounts, reason codes, clauses, missing evidence and accumulator changes, without formulas,
+    inputs, caps' texts, criteria texts or refusal details."""
     person = person or default_person(claim)
     scratch = Scratch(history)
     scratch.value(events_key(person))  # the events compared below: checked when recorded
@@ -73,7 +78,7 @@ def decide(
     totals = ClaimTotals()  # targets come in adjudication order (catalogue §2), for the indemnity rule
     enrolment_decisions = []
     for target, firing in zip(targets, fired):
-        decision = _decide_enrolment(claim, target, firing, scratch, totals, person)
+        decision = _decide_enrolment(claim, target, firing, scratch, totals, person, explain)
         enrolment_decisions.append(decision)
         paid = sum((line.amount for line in decision.lines if line.benefit in target.plan.medical_benefits), ZERO)
         if paid:
@@ -104,13 +109,13 @@ def default_person(claim: Claim) -> str:
 
 
 def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scratch, totals: ClaimTotals,
-                      person: str) -> EnrolmentDecision:
+                      person: str, explain: bool = True) -> EnrolmentDecision:
     plan = target.plan
     rules = [plan.rule(name) for name in sorted(firing.claim, key=plan.rank.__getitem__)]
-    refusals = [_refusal(rule, claim, target) for rule in rules if rule.kind in REFUSAL_KINDS]
+    refusals = [_refusal(rule, claim, target, explain) for rule in rules if rule.kind in REFUSAL_KINDS]
     clauses = [rule.name for rule in rules if rule.kind in REFUSAL_KINDS]
     context = PayoutContext(claim, target.enrolment, plan.plan.plan, scratch, "", totals=totals,
-                            disability=plan.library.disability, person=person)
+                            disability=plan.library.disability, person=person, explain=explain)
     if any(rule.kind == "adjustment" for rule in rules):
         context.ratio, context.ratio_text = _proportion(plan.plan, target.enrolment)
         clauses.extend(rule.name for rule in rules if rule.kind == "adjustment")
@@ -198,8 +203,10 @@ def _waiting_consequences(plan, rules, assessment, context: PayoutContext, lines
     return []
 
 
-def _refusal(rule, claim: Claim, target: Target) -> Refusal:
+def _refusal(rule, claim: Claim, target: Target, explain: bool = True) -> Refusal:
     code = REFUSAL_CODES.get(rule.kind, f"excluded:{rule.clause}")
+    if not explain:
+        return Refusal(code=code, clause=rule.clause, message="")
     detail = f"{rule.name} held: {rule.description}"
     if rule.group:
         detail += f" (exclusion group {rule.group})"

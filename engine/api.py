@@ -141,34 +141,35 @@ class Adjudicator:
         return self.decide(claim, targets, skipped, fired, history)
 
     def decide(self, claim: Claim, targets: list[Target], skipped: list[SkippedEnrolment], fired,
-               history: History) -> AdjudicationResult:
+               history: History, explain: bool = True) -> AdjudicationResult:
         """The decision on `history` for a checked claim whose rules were evaluated: the person
         is resolved from history (raises ClaimError when its ids contradict it), and the
         result carries what recording it adds."""
         person, aliases = resolve_person(claim.member, history)
-        decision, changes = decide(claim, targets, fired, skipped, history, person)
+        decision, changes = decide(claim, targets, fired, skipped, history, person, explain)
         events = events_of_claim(claim) if any(change.key == events_key(person) for change in decision.accumulator_changes) else ()
         return AdjudicationResult(decision, changes, Recording(person, aliases, events, enrolments_of_claim(claim)))
 
     # -- a sequence ------------------------------------------------------------------------
 
     def adjudicate_many(
-        self, claims: Iterable[Any], ledger: Ledger | None = None, chunk: int = CHUNK
+        self, claims: Iterable[Any], ledger: Ledger | None = None, chunk: int = CHUNK, explain: bool = True
     ) -> Iterator[AdjudicationResult | ClaimFailure]:
         """Adjudicate claims in order, each on the history the earlier ones left in `ledger`,
         and record each in it. A claim that fails validation, evaluation or recording yields
-        a `ClaimFailure` and changes nothing; the others go on."""
+        a `ClaimFailure` and changes nothing; the others go on. `explain=False`: amounts-only
+        decisions (engine.outcome), explained on demand with `engine.outcome.explained`."""
         ledger = ledger if ledger is not None else MemoryLedger()
         batch: list[Any] = []
         for raw in claims:
             batch.append(raw)
             if len(batch) >= chunk:
-                yield from self._adjudicate_chunk(batch, ledger)
+                yield from self._adjudicate_chunk(batch, ledger, explain)
                 batch = []
         if batch:
-            yield from self._adjudicate_chunk(batch, ledger)
+            yield from self._adjudicate_chunk(batch, ledger, explain)
 
-    def _adjudicate_chunk(self, raws: list[Any], ledger: Ledger) -> Iterator[AdjudicationResult | ClaimFailure]:
+    def _adjudicate_chunk(self, raws: list[Any], ledger: Ledger, explain: bool = True) -> Iterator[AdjudicationResult | ClaimFailure]:
         """Validate and evaluate the chunk's rules in one batch, then decide, record and yield
         one claim at a time, so that a caller who stops early has recorded exactly what it got.
 
@@ -184,7 +185,7 @@ class Adjudicator:
                 yield item
                 continue
             with _CollectorPaused():
-                outcome = self._decide_and_record(item, next(fired_iter), ledger)
+                outcome = self._decide_and_record(item, next(fired_iter), ledger, explain)
             yield outcome
 
     def prepare_many(self, raws: list[Any]) -> list["Prepared | ClaimError | RuleEvaluationError"]:
@@ -227,7 +228,7 @@ class Adjudicator:
         except Exception as error:  # a defect must cost one claim, never the batch (and is reported as one)
             return ClaimFailure(claim_id=claim_id_of(raw), errors=[internal_error(error)])
 
-    def _decide_and_record(self, item, fired, ledger: Ledger) -> AdjudicationResult | ClaimFailure:
+    def _decide_and_record(self, item, fired, ledger: Ledger, explain: bool = True) -> AdjudicationResult | ClaimFailure:
         """Decide the claim on the ledger's history and record it. When another writer changed a
         value the claim read before it was recorded, the claim is decided again on the fresh
         history (at most STALE_RETRIES times): never paid on stale values, never failed for them."""
@@ -239,7 +240,7 @@ class Adjudicator:
             if ledger.has_claim(key):
                 return ClaimFailure(claim_id=claim.claim_id, errors=[f"claim {claim.claim_id!r} was already adjudicated; it is not paid twice"])
             try:
-                result = self.decide(claim, targets, skipped, fired, ledger)
+                result = self.decide(claim, targets, skipped, fired, ledger, explain)
             except ClaimError as error:
                 return ClaimFailure(claim_id=claim.claim_id, errors=[str(issue) for issue in error.issues])
             except Exception as error:  # as in _prepare: a defect costs this claim, never the batch

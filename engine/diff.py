@@ -36,6 +36,7 @@ from engine.loader import load_library, load_plans
 from engine.model.claim import Claim
 from engine.model.decision import ClaimFailure, Decision
 from engine.money import ZERO
+from engine.outcome import explained
 
 CHUNK_CLAIMS = 2000
 BUCKETS = [  # per-claim payout delta, yuan: (label, upper bound exclusive)
@@ -262,8 +263,10 @@ def _moves(base: Decision, head: Decision) -> list[str]:
 
 
 def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summary: Summary, top: int,
-            office: str | None = None) -> None:
-    """Add one claim's two outcomes to `summary` (`office`: the member's, for the breakdown)."""
+            office: str | None = None, explain: Callable[[], tuple[Decision, Decision]] | None = None) -> None:
+    """Add one claim's two outcomes to `summary` (`office`: the member's, for the breakdown).
+    Outcomes may be amounts-only (engine.outcome): `explain()` then gives both decisions
+    explained, and is called only for a change kept as an example (largest, cause, deferred)."""
     summary.claims += 1
     base_decision = base if isinstance(base, Decision) else None
     head_decision = head if isinstance(head, Decision) else None
@@ -288,7 +291,9 @@ def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summar
         summary.deferred += 1
         summary.deferred_base += base_total
         summary.deferred_head += head_total
-        summary.deferred_examples = _top(summary.deferred_examples + [_change(base_decision, head_decision, "deferred")], top)
+        change = _change(base_decision, head_decision, "deferred")
+        summary.deferred_examples = _top(summary.deferred_examples + [change], top)
+        _explain_if_kept(change, base_decision, head_decision, explain, summary.deferred_examples)
         return
     summary.base_total += base_total
     summary.head_total += head_total
@@ -314,6 +319,16 @@ def compare(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summar
     cause.head += head_total
     cause.examples = _top(cause.examples + [change], EXAMPLES_PER_CAUSE)
     summary.largest = _top(summary.largest + [change], top)
+    _explain_if_kept(change, base_decision, head_decision, explain, cause.examples, summary.largest)
+
+
+def _explain_if_kept(change: "Change", base: Decision, head: Decision, explain, *kept: list) -> None:
+    """Both decisions as JSON data, explained, for a change kept as an example; nothing for the others."""
+    if not any(item is change for examples in kept for item in examples):
+        return
+    if explain is not None:
+        base, head = explain()
+    change.base, change.head = json.loads(base.to_json()), json.loads(head.to_json())
 
 
 def _change(base: Decision, head: Decision, cause: str | None = None) -> Change:
@@ -324,7 +339,7 @@ def _change(base: Decision, head: Decision, cause: str | None = None) -> Change:
     return Change(claim_id=base.claim_id or head.claim_id or "?", delta=head.total - base.total,
                   base_status=base.status, head_status=head.status, base_total=base.total, head_total=head.total,
                   clauses_removed=removed, clauses_added=added,
-                  base=json.loads(base.to_json()), head=json.loads(head.to_json()), cause=cause)
+                  base={}, head={}, cause=cause)  # both decisions are added for the changes kept (_explain_if_kept)
 
 
 def _failed(base: Decision | ClaimFailure, head: Decision | ClaimFailure, summary: Summary) -> None:
@@ -392,7 +407,7 @@ def _diff_chunk(records: list[ClaimRecord]) -> Summary:
         except ClaimError:
             claims.append(record)  # each side reports the failure in its place
     changed = _WORKER["changed"]
-    base_results = list(_WORKER["base"].adjudicate_many(claims, MemoryLedger()))
+    base_results = list(_WORKER["base"].adjudicate_many(claims, MemoryLedger(), explain=False))
     head_ledger = MemoryLedger()
     head_results: list = [None] * len(claims)
     apart: set[str] = set()
@@ -407,19 +422,26 @@ def _diff_chunk(records: list[ClaimRecord]) -> Summary:
         else:
             head_ledger.apply(claim_key(claim.claim_id), result.changes, result.recording)  # members are independent: order across them is free
             head_results[index] = result
-    for index, result in zip(rerun, _WORKER["head"].adjudicate_many([claims[i] for i in rerun], head_ledger)):
+    for index, result in zip(rerun, _WORKER["head"].adjudicate_many([claims[i] for i in rerun], head_ledger, explain=False)):
         head_results[index] = result
     summary = Summary()
     for claim, base_outcome, head_outcome in zip(claims, base_results, head_results):
         office = claim.member.office if isinstance(claim, Claim) else None
+        explain = _explainer(claim, base_outcome, head_outcome)
         base_outcome, head_outcome = _outcome(base_outcome), _outcome(head_outcome)
-        compare(base_outcome, head_outcome, summary, _WORKER["top"], office)
+        compare(base_outcome, head_outcome, summary, _WORKER["top"], office, explain)
         summary.reached |= _WORKER["reach"].reached(claim, *(o for o in (base_outcome, head_outcome) if isinstance(o, Decision)))
     return summary
 
 
 def _outcome(result):
     return result if isinstance(result, ClaimFailure) else result.decision
+
+
+def _explainer(claim, base_result, head_result):
+    """Both sides' explained decisions of a claim decided amounts-only, from the same inputs
+    (engine.outcome); called only for the changes a report shows."""
+    return lambda: (explained(_WORKER["base"], claim, base_result), explained(_WORKER["head"], claim, head_result))
 
 
 def member_chunks(records: Iterable[ClaimRecord | str], size: int = CHUNK_CLAIMS) -> Iterator[list[ClaimRecord]]:

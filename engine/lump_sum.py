@@ -290,6 +290,9 @@ def _line(plan, candidate: Candidate, context: PayoutContext, amount, made, fact
           yielded: list[Yielded] = ()) -> BenefitLine:
     benefit, definition = candidate.benefit, candidate.definition
     diagnosis = context.claim.event.diagnoses[candidate.diagnosis]
+    if not context.explain:  # amounts-only (engine.outcome): no criteria texts
+        return BenefitLine(benefit=benefit.id, title=benefit.title, amount=amount, computed=amount, formula="", inputs={},
+                           clause=f"benefit:{benefit.id}:0 + disease:{definition.key}")
     match = DiseaseMatch(
         disease_list=definition.list, disease=definition.id, number=definition.number, name=definition.name,
         diagnosis=f"$.event.diagnoses[{candidate.diagnosis}]: {diagnosis.code}",

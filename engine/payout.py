@@ -43,6 +43,7 @@ class PayoutContext:
     totals: ClaimTotals = field(default_factory=ClaimTotals)
     disability: DisabilityGrades | None = None
     person: str = ""  # the member's identity (engine.identity), never a label the claim chose
+    explain: bool = True  # False: amounts-only (engine.outcome), no formula, inputs or caps' texts
 
     def key(self, benefit: str, measure: str, lifetime: bool = False) -> AccumulatorKey:
         """An accumulator of the enrolment (person, plan, term start), or of the person's
@@ -120,10 +121,11 @@ def apply_caps(computed: Decimal, benefit: Caps, context: PayoutContext, benefit
         else:
             used = context.scratch.value(context.key(benefit_id, "paid", lifetime=cap_name == "cap_per_life"))
         available = max(limit - used, ZERO)
-        applied.append(
-            CapApplied(cap=cap_name, limit=f"{context.proportion(context.describe(spec))} = {format_money(limit)}",
-                       used_before=format_money(used), available=format_money(available))
-        )
+        if context.explain:
+            applied.append(
+                CapApplied(cap=cap_name, limit=f"{context.proportion(context.describe(spec))} = {format_money(limit)}",
+                           used_before=format_money(used), available=format_money(available))
+            )
         amount = min(amount, available)
     return amount, applied
 
@@ -184,7 +186,8 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
         portion = remaining if band.up_to is None else min(remaining, band.up_to - lower)
         portion = max(portion, ZERO)
         exact += portion * band.rate
-        parts.append(f"{format_money(portion)} × {band.rate}")
+        if context.explain:
+            parts.append(f"{format_money(portion)} × {band.rate}")
         remaining -= portion
         if band.up_to is not None:
             lower = band.up_to
@@ -192,6 +195,11 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
     context.scratch.add(deductible_key, consumed)
     if accident_consumed:
         context.scratch.add(accident_key, accident_consumed)
+    deducted = consumed + accident_consumed
+    if not context.explain:  # amounts-only: the same amount and note, no texts
+        line = BenefitLine(benefit=benefit.id, title=benefit.title, amount=amount, computed=computed, formula="",
+                           inputs={}, clause=context.rule)
+        return _annotate(line, below_deductible=base > 0 and deducted == base, nothing_to_pay=base == 0)
     inputs = {
         "base": f"{base_text} = {format_money(base)}",
         "deductible_per_term": format_money(schedule.deductible_per_term),
@@ -212,7 +220,6 @@ def pay_reimbursement(benefit: Reimbursement, schedule_index: int, context: Payo
         formula=formula + f" = {exact} → {format_money(computed)}",
         inputs=inputs, caps=caps, clause=context.rule, note_code=None, note=None,
     )
-    deducted = consumed + accident_consumed
     return _annotate(line, below_deductible=base > 0 and deducted == base, nothing_to_pay=base == 0)
 
 
@@ -226,7 +233,8 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
         paid_days = min(paid_days, max(benefit.max_days_per_term - int(days_used), 0))
     per_day = context.amount(benefit.amount_per_day)
     exact = per_day * paid_days
-    formula = [f"{paid_days} days × {context.describe(benefit.amount_per_day)}"]
+    explain = context.explain
+    formula = [f"{paid_days} days × {context.describe(benefit.amount_per_day)}"] if explain else []
     inputs = {
         benefit.days: str(days),
         "deductible_days": str(benefit.deductible_days),
@@ -234,17 +242,18 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
         "days_paid_before_in_term": str(days_used),
         "max_days_per_term": str(benefit.max_days_per_term),
         "paid_days": str(paid_days),
-    }
+    } if explain else {}
     for extra in benefit.extra_days:
         extra_days = min(event_days(context.claim, extra.days), paid_days)
         exact += context.amount(extra.amount_per_day) * extra_days
-        formula.append(f"{extra_days} {extra.id} days × {context.describe(extra.amount_per_day)}")
-        inputs[f"{extra.id}: {extra.days} among paid days"] = str(extra_days)
+        if explain:
+            formula.append(f"{extra_days} {extra.id} days × {context.describe(extra.amount_per_day)}")
+            inputs[f"{extra.id}: {extra.days} among paid days"] = str(extra_days)
     _, computed, amount, caps, text = _settle(exact, " + ".join(formula), benefit, context)
     context.scratch.add(days_key, Decimal(paid_days))
     line = BenefitLine(
         benefit=benefit.id, title=benefit.title, amount=amount, computed=computed,
-        formula=text + f" = {format_money(computed)}",
+        formula=text + f" = {format_money(computed)}" if explain else "",
         inputs=inputs, caps=caps, clause=context.rule, note_code=None, note=None,
     )
     if payable_days == 0 and benefit.deductible_days:

@@ -19,6 +19,7 @@ from engine.errors import ClaimError
 from engine.officer_view import WIDE, failure_lines, library_titles, officer_tree
 from engine.ledger import MemoryLedger
 from engine.model.decision import ClaimFailure, decision_from_json
+from engine.outcome import amounts_json
 from engine.output import OutputError, atomic_file, check_outputs, stdout_guard
 
 @app.command()
@@ -31,6 +32,7 @@ def adjudicate(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="with --explain: also rule ids, plan file hashes, formula inputs and ledger keys"),
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference), generated (Python source compiled from the same rules) or python"),
     ledger: Optional[str] = LedgerOption,
+    amounts_only: bool = typer.Option(False, "--amounts-only", help="write what each decision decides (status, amounts per line, reason codes, missing evidence, accumulator changes) without formulas or criteria texts: faster for bulk runs"),
 ) -> None:
     """Adjudicate claims in order, each member's claims on the history of the ones before.
 
@@ -67,7 +69,8 @@ def adjudicate(
             if explain or output is None:
                 stack.enter_context(stdout_guard())
             sink = stack.enter_context(atomic_file(output)) if output else (None if explain else sys.stdout)
-            results = store.submit_many(adjudicator, stream) if store else adjudicator.adjudicate_many(stream, MemoryLedger())
+            lean = amounts_only and not explain  # the officer's view needs the explained decision
+            results = store.submit_many(adjudicator, stream) if store else adjudicator.adjudicate_many(stream, MemoryLedger(), explain=not lean)
             for result in results:
                 is_failure = isinstance(result, ClaimFailure)
                 failed += is_failure
@@ -76,8 +79,10 @@ def adjudicate(
                 elif store is not None:
                     outcomes[result.outcome] += 1
                     line = submission_line(result)
+                    if amounts_only:
+                        line = amounts_json(decision_from_json(json.loads(result.decision_json)))
                 else:
-                    line = result.decision.to_json()
+                    line = amounts_json(result.decision) if amounts_only else result.decision.to_json()
                 if explain:
                     decision = None if is_failure else result.decision if store is None else decision_from_json(json.loads(line))
                     shown.print(failure_lines(result) if is_failure else officer_tree(decision, *titles, verbose=verbose))
