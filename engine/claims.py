@@ -82,10 +82,15 @@ class ClaimRecord:
 
 def read_claims_file(path: Path | str) -> Iterator[ClaimRecord]:
     """The records of a claims file, streamed: `.jsonl` one per line (blank lines skipped),
-    `.json` one claim or a list. A file that cannot be opened or read raises ClaimError; a
+    `.json` one claim or a list, `.parquet` one per row (engine.columnar). A file that cannot be opened or read raises ClaimError; a
     record that cannot be read is yielded with its problem, in its place."""
     path = Path(path)
     name = str(path)
+    if path.suffix == ".parquet":  # one claim as JSON per row (engine.columnar)
+        from engine.columnar import parquet_records
+
+        yield from parquet_records(path, name)
+        return
     try:
         stream = path.open("rb")
     except OSError as error:
@@ -103,6 +108,10 @@ def read_claims_file(path: Path | str) -> Iterator[ClaimRecord]:
 def count_records(path: Path | str) -> int:
     """How many records `read_claims_file` will yield (for a progress bar); reads bytes only."""
     path = Path(path)
+    if path.suffix == ".parquet":
+        from engine.columnar import count_parquet_records
+
+        return count_parquet_records(path)
     if path.suffix != ".jsonl":
         return sum(1 for _ in read_claims_file(path))
     with path.open("rb") as stream:

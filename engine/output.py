@@ -55,12 +55,13 @@ def _same_file(one: Path, other: Path) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, encoding: str = "utf-8") -> Iterator[TextIO]:
+def atomic_file(path: Path, encoding: str | None = "utf-8") -> Iterator[TextIO]:
     """A text file to write `path` through: it replaces `path` only when the block ends without
-    an error, after flush and fsync. Any failure leaves `path` as it was and raises OutputError."""
+    an error, after flush and fsync. Any failure leaves `path` as it was and raises OutputError.
+    `encoding=None`: a binary file (a Parquet file)."""
     path = Path(path)
     if path.exists() and not path.is_file():  # /dev/null, a FIFO: nothing to rename over
-        with _writing(path, note=""), path.open("w", encoding=encoding) as stream:
+        with _writing(path, note=""), path.open("w" if encoding else "wb", encoding=encoding) as stream:
             yield stream
         return
     check_outputs([path])
@@ -68,7 +69,7 @@ def atomic_file(path: Path, encoding: str = "utf-8") -> Iterator[TextIO]:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with _writing(path):
-            with os.fdopen(handle, "w", encoding=encoding) as stream:
+            with os.fdopen(handle, "w" if encoding else "wb", encoding=encoding) as stream:
                 yield stream
                 stream.flush()
                 os.fsync(stream.fileno())

@@ -24,10 +24,10 @@ from engine.output import OutputError, atomic_file, check_outputs, stdout_guard
 
 @app.command()
 def adjudicate(
-    claims: list[Path] = typer.Argument(..., help="claim files: .json (one claim or a list) or .jsonl (one per line)"),
+    claims: list[Path] = typer.Argument(..., help="claim files: .json (one claim or a list), .jsonl (one per line) or .parquet (one per row)"),
     plans: Path = PlansOption,
     rules: Path = RulesOption,
-    output: Optional[Path] = typer.Option(None, "--out", "-o", help="write JSONL decisions here instead of stdout"),
+    output: Optional[Path] = typer.Option(None, "--out", "-o", help="write JSONL decisions here instead of stdout; a .parquet file gets flat rows (claim, member, plan, benefit, status, reason, amount)"),
     explain: bool = typer.Option(False, "--explain", help="show each decision as a claims officer reads it: a line in yuan, then each plan, benefit, computation and reason"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="with --explain: also rule ids, plan file hashes, formula inputs and ledger keys"),
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference), generated (Python source compiled from the same rules) or python"),
@@ -68,25 +68,36 @@ def adjudicate(
         with contextlib.ExitStack() as stack:
             if explain or output is None:
                 stack.enter_context(stdout_guard())
-            sink = stack.enter_context(atomic_file(output)) if output else (None if explain else sys.stdout)
-            lean = amounts_only and not explain  # the officer's view needs the explained decision
+            columnar = output is not None and output.suffix == ".parquet"
+            sink = stack.enter_context(atomic_file(output, encoding=None if columnar else "utf-8")) if output else (None if explain else sys.stdout)
+            if columnar:  # flat rows of amounts (engine.columnar), written a row group at a time
+                from engine.columnar import DecisionWriter
+
+                rows = DecisionWriter(sink)
+                stack.callback(rows.close)  # before the file is synced and renamed into place
+            lean = (amounts_only or columnar) and not explain  # the officer's view needs the explained decision
             results = store.submit_many(adjudicator, stream) if store else adjudicator.adjudicate_many(stream, MemoryLedger(), explain=not lean)
             for result in results:
                 is_failure = isinstance(result, ClaimFailure)
                 failed += is_failure
-                if is_failure:
-                    line = result.to_json()
-                elif store is not None:
+                if store is not None and not is_failure:
                     outcomes[result.outcome] += 1
-                    line = submission_line(result)
-                    if amounts_only:
-                        line = amounts_json(decision_from_json(json.loads(result.decision_json)))
-                else:
-                    line = amounts_json(result.decision) if amounts_only else result.decision.to_json()
+                decision = None
+                if not is_failure and (explain or columnar or amounts_only):
+                    decision = result.decision if store is None else decision_from_json(json.loads(result.decision_json))
                 if explain:
-                    decision = None if is_failure else result.decision if store is None else decision_from_json(json.loads(line))
                     shown.print(failure_lines(result) if is_failure else officer_tree(decision, *titles, verbose=verbose))
-                if sink:
+                if columnar:
+                    rows.add(result if is_failure else decision)
+                elif sink:
+                    if is_failure:
+                        line = result.to_json()
+                    elif amounts_only:
+                        line = amounts_json(decision)
+                    elif store is not None:
+                        line = submission_line(result)
+                    else:
+                        line = result.decision.to_json()
                     sink.write(line + "\n")
     except (OutputError, ClaimError) as error:  # ClaimError: a claims file that cannot be read at all
         fail(error)

@@ -12,10 +12,11 @@ from engine.output import OutputError, atomic_file
 
 @app.command()
 def synth(
-    output: Path = typer.Option(..., "--out", "-o", help="JSONL file to write"),
+    output: Path = typer.Option(..., "--out", "-o", help="file to write: JSONL, or Parquet (one claim as JSON per row)"),
     claims: int = typer.Option(10_000, "--claims", help="at least this many claims"),
     seed: int = typer.Option(1, "--seed", help="the same seed always gives the same corpus"),
     corpus: str = typer.Option("mixed", "--corpus", help="mixed, hospital, diagnosis, accident or multi-plan"),
+    format: str = typer.Option("", "--format", help="jsonl or parquet (default: from --out's suffix, else jsonl)"),
 ) -> None:
     """Write a deterministic synthetic claims corpus: members with a realistic mix of age, gender,
     office and insurance, enrolments and renewals, stays with log-normal costs, listed and
@@ -26,14 +27,24 @@ def synth(
     if corpus not in (*CORPORA, "mixed"):
         err.print(f"error: unknown corpus {corpus!r}; expected mixed, {', '.join(CORPORA)}", markup=False)
         raise typer.Exit(1)
+    kind = format or ("parquet" if output.suffix == ".parquet" else "jsonl")
+    if kind not in ("jsonl", "parquet"):
+        err.print(f"error: unknown format {format!r}; expected jsonl or parquet", markup=False)
+        raise typer.Exit(1)
     blocks = generate_mixed(claims, seed) if corpus == "mixed" else generate(claims, seed, corpus)
     written = 0
     try:
-        with atomic_file(output) as sink:
-            for block in blocks:
-                for claim in block:
-                    sink.write(json.dumps(claim, ensure_ascii=False) + "\n")
-                    written += 1
+        if kind == "parquet":
+            from engine.columnar import write_claims
+
+            with atomic_file(output, encoding=None) as sink:
+                written = write_claims(sink, (claim for block in blocks for claim in block))
+        else:
+            with atomic_file(output) as sink:
+                for block in blocks:
+                    for claim in block:
+                        sink.write(json.dumps(claim, ensure_ascii=False) + "\n")
+                        written += 1
     except OutputError as error:
         fail(error)
     out.print(f"wrote {written:,} claims to {output}")
