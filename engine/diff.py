@@ -36,6 +36,9 @@ from engine.loader import load_library, load_plans
 from engine.model.claim import Claim
 from engine.model.decision import ClaimFailure, Decision
 from engine.money import ZERO
+from engine.diff_cache import BaseCache
+from engine.diff_cache import dump as dump_outcome
+from engine.diff_cache import load as load_outcome
 from engine.outcome import explained
 
 CHUNK_CLAIMS = 2000
@@ -160,6 +163,7 @@ class Summary:
     causes: dict[str, Cause] = field(default_factory=dict)  # "kind key" -> its claims
     reached: set[str] = field(default_factory=set)  # changed items (engine.diff_reach) some claim reached
     items: list = field(default_factory=list)  # every changed item (engine.diff_reach.Item), set by run_diff
+    base_cache: str = ""  # "used" or "written" when a cached base was given (engine.diff_cache)
 
     @property
     def unexercised(self) -> list:
@@ -393,19 +397,14 @@ def _start_worker(base: PlanSource, head: PlanSource, evaluator: str, top: int, 
     _WORKER["top"] = top
 
 
-def _diff_chunk(records: list[ClaimRecord]) -> Summary:
+def _diff_chunk(records: list[ClaimRecord], with_base: bool = False):
     """Adjudicate a chunk of whole members under both plan sets; its summary.
 
     A claim none of whose enrolments is in a changed plan, of a member none of whose earlier
     claims was adjudicated apart, is decided the same way under the head on the same history:
     its base outcome is reused, and its changes are recorded in the head's ledger too. From a
     member's first claim that touches a changed plan on, the member is adjudicated under both."""
-    claims = []
-    for record in records:
-        try:
-            claims.append(parse_claim(record))  # parsed once, adjudicated twice
-        except ClaimError:
-            claims.append(record)  # each side reports the failure in its place
+    claims = _parsed(records)
     changed = _WORKER["changed"]
     base_results = list(_WORKER["base"].adjudicate_many(claims, MemoryLedger(), explain=False))
     head_ledger = MemoryLedger()
@@ -424,6 +423,31 @@ def _diff_chunk(records: list[ClaimRecord]) -> Summary:
             head_results[index] = result
     for index, result in zip(rerun, _WORKER["head"].adjudicate_many([claims[i] for i in rerun], head_ledger, explain=False)):
         head_results[index] = result
+    summary = Summary()
+    for claim, base_outcome, head_outcome in zip(claims, base_results, head_results):
+        office = claim.member.office if isinstance(claim, Claim) else None
+        explain = _explainer(claim, base_outcome, head_outcome)
+        base_outcome, head_outcome = _outcome(base_outcome), _outcome(head_outcome)
+        compare(base_outcome, head_outcome, summary, _WORKER["top"], office, explain)
+        summary.reached |= _WORKER["reach"].reached(claim, *(o for o in (base_outcome, head_outcome) if isinstance(o, Decision)))
+    return (summary, base_results) if with_base else summary
+
+
+def _parsed(records: list[ClaimRecord]) -> list:
+    claims = []
+    for record in records:
+        try:
+            claims.append(parse_claim(record))  # parsed once, adjudicated twice
+        except ClaimError:
+            claims.append(record)  # each side reports the failure in its place
+    return claims
+
+
+def _head_chunk(records: list[ClaimRecord], stored: list[str]) -> Summary:
+    """A chunk whose base outcomes come from the cache (engine.diff_cache): only the head is adjudicated."""
+    claims = _parsed(records)
+    base_results = [load_outcome(text) for text in stored]
+    head_results = _WORKER["head"].adjudicate_many(claims, MemoryLedger(), explain=False)
     summary = Summary()
     for claim, base_outcome, head_outcome in zip(claims, base_results, head_results):
         office = claim.member.office if isinstance(claim, Claim) else None
@@ -462,44 +486,77 @@ def member_chunks(records: Iterable[ClaimRecord | str], size: int = CHUNK_CLAIMS
 
 def run_diff(claims: Iterable[ClaimRecord | str], base: PlanSource, head: PlanSource, *, workers: int = 2,
              evaluator: str = "durable", top: int = 10, progress: Callable[[int], None] | None = None,
-             chunk_claims: int = CHUNK_CLAIMS) -> Summary:
-    """Adjudicate every claim under both plan sets; `progress(n)` is called as chunks finish."""
+             chunk_claims: int = CHUNK_CLAIMS, base_cache: BaseCache | None = None) -> Summary:
+    """Adjudicate every claim under both plan sets; `progress(n)` is called as chunks finish.
+
+    With `base_cache` (engine.diff_cache) whose entry matches, the base outcomes are read from
+    it and only the head is adjudicated; otherwise the entry is written as the base goes by."""
     items = changed_items(base, head)
-    summary = _run(claims, base, head, workers, evaluator, top, progress, chunk_claims, items)
+    summary = _run(claims, base, head, workers, evaluator, top, progress, chunk_claims, items, base_cache)
     summary.items = items
     return summary
 
 
 def _run(claims, base: PlanSource, head: PlanSource, workers: int, evaluator: str, top: int, progress, chunk_claims: int,
-         items: list[Item]) -> Summary:
+         items: list[Item], base_cache: BaseCache | None = None) -> Summary:
     summary = Summary()
     chunks = member_chunks(claims, chunk_claims)
-    if workers <= 1:
-        _start_worker(base, head, evaluator, top, items)
-        for chunk in chunks:
-            summary.merge(_diff_chunk(chunk), top)
+    stored = base_cache.chunks() if base_cache is not None else None
+    writer = base_cache.writer() if base_cache is not None and stored is None else None
+    tasks = _tasks(chunks, stored, keep_base=writer is not None)
+    complete = False
+    try:
+        if workers <= 1:
+            _start_worker(base, head, evaluator, top, items)
+            results = (_diff_task(*task) for task in tasks)
+        else:
+            results = _pool_results(tasks, workers, (base, head, evaluator, top, items))
+        for index, size, chunk_summary, dumped in results:
+            summary.merge(chunk_summary, top)
+            if writer is not None:
+                writer.add(index, dumped)
             if progress:
-                progress(len(chunk))
-        return summary
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(base, head, evaluator, top, items)) as pool:
-        pending: dict = {}
-        for chunk in chunks:  # at most two chunks in flight per worker: memory stays flat
-            pending[pool.submit(_diff_chunk, chunk)] = len(chunk)
+                progress(size)
+        complete = True
+    finally:
+        if writer is not None:
+            writer.close(complete)
+    summary.base_cache = "used" if stored is not None else "written" if writer is not None else ""
+    return summary
+
+
+def _tasks(chunks: Iterator[list[ClaimRecord]], stored: Iterator[list[str]] | None, keep_base: bool):
+    """(chunk number, records, the chunk's stored base outcomes or None, keep the base's outcomes)."""
+    for index, chunk in enumerate(chunks):
+        rows = None
+        if stored is not None:
+            rows = next(stored, None)
+            if rows is None or len(rows) != len(chunk):
+                raise RuntimeError("the cached base does not match the corpus's chunks")
+        yield index, chunk, rows, keep_base
+
+
+def _pool_results(tasks, workers: int, initargs: tuple):
+    """Tasks' results from a process pool, as they finish; at most two chunks in flight per
+    worker, so memory stays flat."""
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=initargs) as pool:
+        pending: set = set()
+        for task in tasks:
+            pending.add(pool.submit(_diff_task, *task))
             if len(pending) >= 2 * workers:
-                summary = _collect(pending, summary, top, progress, FIRST_COMPLETED)
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
         while pending:
-            summary = _collect(pending, summary, top, progress, FIRST_COMPLETED)
-    return summary
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from (future.result() for future in done)
 
 
-def _collect(pending: dict, summary: Summary, top: int, progress, how) -> Summary:
-    done, _ = wait(pending, return_when=how)
-    for future in done:
-        summary.merge(future.result(), top)
-        if progress:
-            progress(pending[future])
-        del pending[future]
-    return summary
+def _diff_task(index: int, records: list[ClaimRecord], stored: list[str] | None, keep_base: bool):
+    """(chunk number, claims, summary, the base outcomes to cache or None) of one chunk."""
+    if stored is not None:
+        return index, len(records), _head_chunk(records, stored), None
+    summary, base_results = _diff_chunk(records, with_base=True)
+    return index, len(records), summary, [dump_outcome(result) for result in base_results] if keep_base else None
 
 
 # -- thresholds for CI ------------------------------------------------------------------------

@@ -33,6 +33,8 @@ def diff(
     workers: int = typer.Option(2, "--workers", help="processes (each compiles both plan sets once)"),
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator"),
     quiet: bool = typer.Option(False, "--quiet", help="no terminal report (files and exit code only)"),
+    base_cache: Optional[Path] = typer.Option(None, "--base-cache", help="folder keeping the base's outcomes (Parquet), keyed by "
+                                              "plan set, rules, corpus SHA-256 and engine version: a later diff against the same base adjudicates only the head"),
 ) -> None:
     """Adjudicate a claims corpus under two plan sets (two folders, or two git revisions) and
     report what changed: claims, payout by plan and benefit, status changes, the distribution of
@@ -78,7 +80,13 @@ def diff(
                 raise ValueError("give --base-plans and --head-plans (folders), or --base and --head (git revisions)")
             for source in (base_source, head_source):
                 # a broken plan set is reported here, once, with its locations; the head's offices name the report's rows
-                offices = dict(load_adjudicator(source.plans, source.rules).library.offices)
+                loaded = load_adjudicator(source.plans, source.rules)
+                offices = dict(loaded.library.offices)
+                if source is base_source and base_cache is not None:
+                    from engine.diff import CHUNK_CLAIMS
+                    from engine.diff_cache import BaseCache, base_key
+
+                    cache = BaseCache(base_cache, base_key(loaded, source.rules, claims, CHUNK_CLAIMS, evaluator.value))
             validate_thresholds(fail_on)
         except ValueError as error:
             err.print(f"error: {error}", markup=False)
@@ -89,7 +97,11 @@ def diff(
                           console=err, disable=quiet) as bar:
                 task = bar.add_task("claims", total=total)
                 summary = run_diff(read_claims_file(claims), base_source, head_source, workers=workers,
-                                   evaluator=evaluator.value, top=top, progress=lambda n: bar.advance(task, n))
+                                   evaluator=evaluator.value, top=top, progress=lambda n: bar.advance(task, n),
+                                   base_cache=cache if base_cache is not None else None)
+            if base_cache is not None and not quiet:
+                err.print(f"base cache {cache.path}: {'used (only the head was adjudicated)' if summary.base_cache == 'used' else 'written'}",
+                          markup=False)
         except ClaimError as error:  # the file itself cannot be read (each bad record fails alone)
             for issue in error.issues:
                 err.print(f"error: {issue}", markup=False)
