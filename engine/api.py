@@ -100,7 +100,7 @@ class Adjudicator:
         self.evaluator_name = evaluator
         self.plans = PlanSet(plans, library)
         self.evaluator = make_evaluator(evaluator)
-        for plan in self.plans:
+        for plan in self.plans.compiled():
             self.evaluator.prepare(plan)  # compile every ruleset now, not on the first claim
 
     @property

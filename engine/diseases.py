@@ -9,6 +9,7 @@ diagnosis of the claim: `disease:<list>/<entry>` (the definition is met) and
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -31,6 +32,8 @@ class DiseaseDefinition:
     source: str | None
     file: str
     path: tuple  # YAML path of the entry inside its file, for static-check messages
+    effective_from: dt.date | None = None  # in force for terms starting on or after (None: always)
+    effective_to: dt.date | None = None  # ... and on or before (None: open)
 
     @cached_property
     def key(self) -> str:

@@ -7,6 +7,7 @@ file, line, column and field path.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from decimal import Decimal
 import types
@@ -73,6 +74,8 @@ def read_library(rules_dir: Path) -> tuple[RuleLibrary, list[Issue]]:
                 if entry.code in library.circumstances:
                     issues.append(document.issue(f"circumstance {entry.code!r} is defined twice", ("codes", index, "code")))
                 library.circumstances[entry.code] = entry.title
+                if entry.effective_from is not None or entry.effective_to is not None:
+                    library.circumstance_dates[entry.code] = (entry.effective_from, entry.effective_to)
     for document, model in parsed:
         if isinstance(model, OfficeLibrary):
             for index, office in enumerate(model.offices):
@@ -106,12 +109,15 @@ def _add_disease_list(document: YamlDocument, model: DiseaseList, library: RuleL
     parser = ConditionParser(document.issue, set(library.circumstances), library.code_sets,
                              findings=library.findings, procedure_sets=library.procedure_sets)
     definition = DiseaseListDefinition(model.list, model.title, model.source, document.file, document.issue)
-    seen: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
     for index, entry in enumerate(model.entries):
         path = ("entries", index)
-        if entry.id in seen:
-            issues.append(document.issue(f"entry id {entry.id!r} is already used by entry {seen[entry.id]} of this list", path + ("id",)))
-        seen.setdefault(entry.id, index)
+        overlapping = [other for other in seen.get(entry.id, []) if _overlap(model.entries[other], entry)]
+        if overlapping:  # one id may be used again for another period (a definition changed for next year)
+            issues.append(document.issue(f"entry id {entry.id!r} is already used by entry {overlapping[0]} of this list"
+                                         f"{' for overlapping dates' if _dated(entry) or _dated(model.entries[overlapping[0]]) else ''}",
+                                         path + ("id",)))
+        seen.setdefault(entry.id, []).append(index)
         codes_flag = parser.code_list(entry.icd10, path + ("icd10",), own=True)
         criteria = TRUE if entry.criteria is None else parser.parse(entry.criteria, path + ("criteria",))
         code_set = library.code_sets.get(getattr(codes_flag, "name", ""))
@@ -120,6 +126,7 @@ def _add_disease_list(document: YamlDocument, model: DiseaseList, library: RuleL
         definition.entries.append(DiseaseDefinition(
             list=model.list, id=entry.id, number=entry.number, name=entry.name, codes=code_set,
             criteria=criteria, kind=entry.kind, source=entry.source, file=document.file, path=path,
+            effective_from=entry.effective_from, effective_to=entry.effective_to,
         ))
     issues.extend(parser.issues)
     library.disease_lists[model.list] = definition
@@ -133,7 +140,7 @@ def _add_exclusions(document: YamlDocument, model: ExclusionLibrary, library: Ru
         when = parser.parse(clause.when, ("clauses", index, "when"))
         unless = TRUE if clause.unless is None else parser.parse(clause.unless, ("clauses", index, "unless"))
         condition = when if clause.unless is None else conjoin(when, negate(unless))
-        library.exclusions[clause.id] = ExclusionDefinition(clause.id, clause.title, condition)
+        library.exclusions[clause.id] = ExclusionDefinition(clause.id, clause.title, condition, clause.effective_from, clause.effective_to)
     issues.extend(parser.issues)
     for group, members in model.groups.items():
         for index, clause_id in enumerate(members):
@@ -143,6 +150,17 @@ def _add_exclusions(document: YamlDocument, model: ExclusionLibrary, library: Ru
         if group in library.groups:
             issues.append(document.issue(f"exclusion group {group!r} is defined twice", ("groups", group)))
         library.groups[group] = list(members)
+
+
+def _dated(entry) -> bool:
+    return entry.effective_from is not None or entry.effective_to is not None
+
+
+def _overlap(first, second) -> bool:
+    """Whether two dated entries are in force on some common day (None: open)."""
+    start = max(first.effective_from or dt.date.min, second.effective_from or dt.date.min)
+    end = min(first.effective_to or dt.date.max, second.effective_to or dt.date.max)
+    return start <= end
 
 
 def misnamed_yaml(folder: Path, what: str) -> list[Issue]:
@@ -170,14 +188,25 @@ def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan
         plan = _validate(Plan, document, issues)
         if plan is None:
             continue
-        rules, plan_issues = compile_plan(plan, library, document.issue)
+        views = library_views(plan, library)
+        compiled_views: list[tuple[dt.date | None, RuleLibrary, list]] = []
+        plan_issues: list[Issue] = []
+        for day, view in views:
+            rules, view_issues = compile_plan(plan, view, document.issue)
+            plan_issues += [issue for issue in view_issues if issue not in plan_issues]
+            compiled_views.append((day, view, rules))
         plan_issues += group_enrolment_issues(plan, library, document.issue)
         issues.extend(plan_issues)
         if plan_issues:
             continue
         content_hash = hashlib.sha256(path.read_bytes() + library_digest.digest()).hexdigest()
-        plans.append(CompiledPlan(plan=plan, source=str(path), content_hash=content_hash, rules=rules, library=library,
-                                   report=document.issue))
+        (_, first_view, first_rules), *later = compiled_views
+        compiled = CompiledPlan(plan=plan, source=str(path), content_hash=content_hash, rules=first_rules, library=first_view,
+                                report=document.issue)
+        compiled.segments = [(day, CompiledPlan(plan=plan, source=str(path), rules=rules, library=view, report=document.issue,
+                                                content_hash=hashlib.sha256(f"{content_hash}@{day}".encode()).hexdigest()))
+                             for day, view, rules in later]
+        plans.append(compiled)
     seen: dict[tuple[str, str], str] = {}
     for compiled in plans:
         key = (compiled.plan.plan, compiled.plan.revision)
@@ -185,6 +214,18 @@ def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan
             issues.append(Issue(f"plan {key[0]} revision {key[1]} is also defined in {seen[key]}", file=compiled.source))
         seen[key] = compiled.source
     return plans, issues
+
+
+def library_views(plan: Plan, library: RuleLibrary) -> list[tuple[dt.date | None, RuleLibrary]]:
+    """The libraries a plan revision is compiled on: the library as it stands on the revision's
+    first day, then as it stands on each later day within the revision's dates on which a dated
+    entry starts or ends. An undated library is a single view, the library itself."""
+    days = library.change_dates()
+    if not days:
+        return [(None, library)]
+    end = plan.effective_to or dt.date.max
+    return [(plan.effective_from, library.as_of(plan.effective_from))] + [
+        (day, library.as_of(day)) for day in days if plan.effective_from < day <= end]
 
 
 def _validate(model: Any, document: YamlDocument, issues: list[Issue]):

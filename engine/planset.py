@@ -74,15 +74,22 @@ class PlanSet:
         return targets, skipped
 
     def revision_for(self, enrolment: Enrolment) -> CompiledPlan:
-        """The revision pinned by the enrolment, or the one in force on its start."""
+        """The revision pinned by the enrolment, or the one in force on its start, compiled on
+        the rule library as it stood on that start (dated entries, `CompiledPlan.view_for`)."""
         for plan in reversed(self.revisions[enrolment.plan]):
             if enrolment.revision is not None:
                 if plan.plan.revision == enrolment.revision:
-                    return plan
+                    return plan.view_for(enrolment.start)
                 continue
             if plan.plan.effective_from <= enrolment.start and (plan.plan.effective_to is None or enrolment.start <= plan.plan.effective_to):
-                return plan
+                return plan.view_for(enrolment.start)
         raise LookupError(enrolment.plan)
+
+    def compiled(self):
+        """Every compiled plan, each revision's later library views (segments) included."""
+        for plan in self:
+            yield plan
+            yield from (segment for _, segment in plan.segments)
 
     def check_claim(self, claim: Claim) -> Claim:
         """Checks that need the loaded plans and rules; every problem with its JSON path."""

@@ -3,6 +3,7 @@ the findings a medical report may state, and disease lists."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
@@ -11,7 +12,22 @@ from pydantic import Field, model_validator
 from engine.model.types import Identifier, Strict
 
 
-class CircumstanceCode(Strict):
+class Dated(Strict):
+    """An entry of a rule library in force from `effective_from` to `effective_to` (both
+    inclusive; either open). An enrolment sees the library as it stood on its term's start, so
+    an entry added for next year never changes a decision on this year's terms."""
+
+    effective_from: dt.date | None = Field(default=None, description="生效日期：在此日或之后开始的保障期适用 / first term start it applies to")
+    effective_to: dt.date | None = Field(default=None, description="失效日期：在此日或之前开始的保障期适用 / last term start it applies to")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self):
+        if self.effective_from is not None and self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError(f"effective_to {self.effective_to} is before effective_from {self.effective_from}")
+        return self
+
+
+class CircumstanceCode(Dated):
     code: Identifier
     title: str = Field(description="中文名称")
 
@@ -37,7 +53,7 @@ class OfficeLibrary(Strict):
     offices: list[Office] = Field(min_length=1)
 
 
-class ExclusionClause(Strict):
+class ExclusionClause(Dated):
     id: Identifier
     title: str = Field(description="中文条款")
     when: Any = Field(description="condition under which the clause excludes the claim")
@@ -90,7 +106,7 @@ class FindingsLibrary(Strict):
     findings: list[FindingDefinition]
 
 
-class DiseaseEntry(Strict):
+class DiseaseEntry(Dated):
     number: int = Field(ge=1, description="the catalogue's number within the list")
     id: Identifier
     name: str = Field(description="中文病名")

@@ -14,6 +14,7 @@ That keeps rule evaluation batchable across claims of the same member.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -66,6 +67,25 @@ class ExclusionDefinition:
     id: str
     title: str
     condition: Condition  # when AND NOT unless
+    effective_from: dt.date | None = None  # in force for terms starting on or after (None: always)
+    effective_to: dt.date | None = None
+
+
+def in_force(entry, day: dt.date) -> bool:
+    """Whether a dated library entry (effective_from/effective_to, inclusive, None open) is in force on `day`."""
+    start, end = getattr(entry, "effective_from", None), getattr(entry, "effective_to", None)
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def dates_text(entry) -> str:
+    start, end = getattr(entry, "effective_from", None), getattr(entry, "effective_to", None)
+    return f"in force {'from ' + str(start) if start else 'from the start'} {'to ' + str(end) if end else 'on'}"
+
+
+@dataclass(frozen=True)
+class _Dates:
+    effective_from: dt.date | None
+    effective_to: dt.date | None
 
 
 @dataclass
@@ -82,6 +102,38 @@ class RuleLibrary:
     disease_lists: dict[str, DiseaseListDefinition] = field(default_factory=dict)
     disability: DisabilityGrades | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    circumstance_dates: dict[str, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)  # dated codes only
+    whole: "RuleLibrary | None" = None  # in a view (`as_of`), the library it was cut from
+    as_of_date: dt.date | None = None
+
+    def change_dates(self) -> list[dt.date]:
+        """Days on which the library as in force changes: each dated entry's first day and the
+        day after its last. Empty when nothing in it is dated."""
+        days: set[dt.date] = set()
+        dated = [entry for disease_list in self.disease_lists.values() for entry in disease_list.entries]
+        dated += list(self.exclusions.values())
+        dated += [_Dates(*dates) for dates in self.circumstance_dates.values()]
+        for entry in dated:
+            if entry.effective_from is not None:
+                days.add(entry.effective_from)
+            if entry.effective_to is not None and entry.effective_to < dt.date.max:
+                days.add(entry.effective_to + dt.timedelta(days=1))
+        return sorted(days)
+
+    def as_of(self, day: dt.date) -> "RuleLibrary":
+        """The library as it stands for terms starting on `day`: dated disease-list entries,
+        exclusion clauses (and so group members) and circumstance codes out of force left out."""
+        exclusions = {key: clause for key, clause in self.exclusions.items() if in_force(clause, day)}
+        return replace(
+            self,
+            circumstances={code: title for code, title in self.circumstances.items()
+                           if in_force(_Dates(*self.circumstance_dates.get(code, (None, None))), day)},
+            exclusions=exclusions,
+            groups={group: [member for member in members if member in exclusions] for group, members in self.groups.items()},
+            disease_lists={list_id: replace(definition, entries=[entry for entry in definition.entries if in_force(entry, day)])
+                           for list_id, definition in self.disease_lists.items()},
+            whole=self, as_of_date=day,
+        )
 
     @property
     def labels(self) -> Labels:
@@ -101,6 +153,17 @@ class CompiledPlan:
     rules: list[CompiledRule]
     library: RuleLibrary
     report: Callable[[str, tuple], Issue] | None = None  # locates an issue in the plan's file
+    # The same revision compiled on the library as it stood on later days within its dates
+    # (dated rule libraries): (first term start, compiled plan), in date order.
+    segments: list[tuple[dt.date, "CompiledPlan"]] = field(default_factory=list)
+
+    def view_for(self, start: dt.date) -> "CompiledPlan":
+        """This revision as compiled on the library in force for a term starting on `start`."""
+        chosen = self
+        for day, segment in self.segments:
+            if day <= start:
+                chosen = segment
+        return chosen
 
     @property
     def key(self) -> str:
@@ -240,7 +303,11 @@ def _disease_rules(plan: Plan, library: RuleLibrary, report, issues: list[Issue]
             issues.append(report(f"unknown disease list {benefit.diseases.list!r}{did_you_mean(benefit.diseases.list, library.disease_lists)}; "
                                  f"rules/diseases defines: {known}", where + ("list",)))
             continue
-        if benefit.diseases.kind is not None and not selected.select(benefit.diseases.kind):
+        whole = library.whole.disease_lists.get(selected.id) if library.whole is not None else None
+        if benefit.diseases.kind is not None and not selected.select(benefit.diseases.kind) and whole and whole.select(benefit.diseases.kind):
+            issues.append(report(f"no entry of {selected.id} with kind {benefit.diseases.kind!r} is in force for terms starting "
+                                 f"{library.as_of_date}, within this revision's dates", where + ("kind",)))
+        elif benefit.diseases.kind is not None and not selected.select(benefit.diseases.kind):
             kinds = ", ".join(sorted({e.kind for e in selected.entries if e.kind})) or "none"
             issues.append(report(f"no entry of {selected.id} has kind {benefit.diseases.kind!r}; kinds: {kinds}", where + ("kind",)))
         if selected.id not in lists:
@@ -388,6 +455,12 @@ def _exclusion_clauses(selection, library: RuleLibrary, report, issues: list[Iss
                 seen.add(clause_id)
                 yield clause_id, group
     for index, clause_id in enumerate(selection.clauses):
+        whole = library.whole.exclusions.get(clause_id) if library.whole is not None else None
+        if clause_id not in library.exclusions and whole is not None:
+            issues.append(report(f"exclusion clause {clause_id!r} is not in force for terms starting {library.as_of_date} "
+                                 f"({dates_text(whole)}), within this revision's dates; end the revision before, or date the clause",
+                                 where + ("clauses", index)))
+            continue
         if clause_id not in library.exclusions:
             issues.append(report(f"unknown exclusion clause {clause_id!r}{did_you_mean(clause_id, library.exclusions)}; "
                                  f"known: {', '.join(sorted(library.exclusions))}", where + ("clauses", index)))
