@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from engine.cli.common import app, err, out
+from engine.cli.common import PlansOption, RulesOption, app, err, out
 from engine.errors import EngineError
 from engine.store import Submission
 
@@ -162,3 +162,149 @@ def export(ledger: str = RequiredLedger,
         store.close()
         if output:
             sink.close()
+
+
+# -- corrections and appeals --------------------------------------------------------------------
+
+ByOption = typer.Option(None, "--by", envvar="ADJUDICATOR_USER", help="who makes the correction, for the audit trail "
+                        "(default: the login name)")
+ReasonOption = typer.Option(..., "--reason", help="why, for the audit trail (required)")
+
+
+def _actor(by: Optional[str]) -> str:
+    if by:
+        return by
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (a container without one): the caller must say
+        err.print("error: give --by NAME: who makes the correction is recorded", markup=False)
+        raise typer.Exit(2)
+
+
+@ledger_app.command("void")
+def void(claim: str = typer.Argument(..., help="claim id"), reason: str = ReasonOption, by: Optional[str] = ByOption,
+         ledger: str = RequiredLedger) -> None:
+    """Void a claim: a new version `void` with entries reversing what it added to the member's
+    accumulators (nothing is edited or deleted), and a row in the audit trail."""
+    from engine.store.corrections import void_claim
+
+    store = open_ledger(ledger)
+    try:
+        result = void_claim(store, claim, reason, _actor(by))
+    except EngineError as error:
+        err.print(f"error: {error}", markup=False)
+        raise typer.Exit(1)
+    finally:
+        store.close()
+    out.print(f"claim {result.claim_id} voided: version {result.version} voids version {result.voided_version}", markup=False)
+    for key, amount in sorted(result.reversed.items(), key=lambda kv: kv[0].label()):
+        out.print(f"  {key.label(member=False)}: −{amount}", markup=False, highlight=False)
+    if result.later_claims:
+        out.print(f"{len(result.later_claims)} later claim(s) of this member were decided on a history that held it: "
+                  f"{', '.join(result.later_claims)}; `adjudicator ledger readjudicate MEMBER` decides them again",
+                  markup=False, highlight=False)
+
+
+@ledger_app.command("readjudicate")
+def readjudicate_command(
+    member: str = typer.Argument(..., help="member id or resident ID number"),
+    reason: str = ReasonOption,
+    by: Optional[str] = ByOption,
+    claim: list[str] = typer.Option([], "--claim", help="an appealed claim, decided again (a void one is reinstated); repeatable"),
+    evidence: Optional[Path] = typer.Option(None, "--evidence", help="the appealed claim with its new evidence (.json); needs one --claim"),
+    start: Optional[str] = typer.Option(None, "--from", help="decide again from this claim on (default: the earliest void or appealed claim)"),
+    yes: bool = typer.Option(False, "--yes", help="record the differences without asking"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="show the differences and record nothing"),
+    json_out: bool = typer.Option(False, "--json", help="print each new decision as a JSON line"),
+    plans: Path = PlansOption,
+    rules: Path = RulesOption,
+    ledger: str = RequiredLedger,
+) -> None:
+    """Decide a member's claims again, in the order they were recorded, on the corrected
+    history; show the differences as the revision diff does; record them (each a new version,
+    the old kept, one transaction) only when confirmed. Exit 0 when recorded or nothing
+    changed, 1 on an error, 3 when not confirmed."""
+    import json
+
+    from engine.cli.common import load_adjudicator
+    from engine.store.corrections import readjudicate
+
+    appeals: dict = {name: None for name in claim}
+    if evidence is not None:
+        if len(claim) != 1:
+            err.print("error: --evidence needs exactly one --claim: the claim it is the new evidence of", markup=False)
+            raise typer.Exit(2)
+        try:
+            appeals[claim[0]] = json.loads(evidence.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            err.print(f"error: {evidence}: {error}", markup=False)
+            raise typer.Exit(2)
+    actor = _actor(by)
+    adjudicator = load_adjudicator(plans, rules)
+    store = open_ledger(ledger)
+    try:
+        preview = readjudicate(store, adjudicator, member, reason=reason, actor=actor, appeals=appeals, start=start)
+        print_readjudication(preview)
+        if not preview.changed:
+            out.print("nothing changed: nothing to record")
+            return
+        if dry_run:
+            raise typer.Exit(0)
+        if not yes and not typer.confirm(f"record {len(preview.changed)} new decision version(s)?", default=False, err=True):
+            err.print("not recorded", markup=False)
+            raise typer.Exit(3)
+        done = readjudicate(store, adjudicator, member, reason=reason, actor=actor, appeals=appeals, start=start,
+                            record=True, expected=preview.digest)
+    except EngineError as error:
+        err.print(f"error: {error}", markup=False)
+        raise typer.Exit(1)
+    finally:
+        store.close()
+    for rerun in done.changed:
+        out.print(f"{rerun.claim_id}: version {rerun.version} recorded ({rerun.action})", markup=False, highlight=False)
+        if json_out:
+            sys.stdout.write(rerun.new_decision_json + "\n")
+
+
+def print_readjudication(outcome) -> None:
+    """The differences, as the revision diff shows them: recorded → decided again."""
+    from engine.diff import Summary, compare
+    from engine.diff_report import print_terminal
+    from engine.store.corrections import as_decision
+
+    summary = Summary()
+    for rerun in outcome.reruns:
+        compare(as_decision(rerun.old.decision_json), as_decision(rerun.new_decision_json), summary, top=50)
+    print_terminal(out, summary, "as recorded", "decided again")
+    for rerun in outcome.reruns:
+        if rerun.changed and not (rerun.old.status != rerun.new_status or rerun.old.total != rerun.new_total):
+            out.print(f"{rerun.claim_id}: same outcome, its explanation or accumulators changed (a new version)",
+                      markup=False, highlight=False)
+
+
+@ledger_app.command("audit")
+def audit(member: Optional[str] = typer.Option(None, "--member", help="one member's corrections"),
+          claim: Optional[str] = typer.Option(None, "--claim", help="one claim's corrections"),
+          ledger: str = RequiredLedger) -> None:
+    """The audit trail: every void, appeal and re-adjudication, who made it and why, oldest first."""
+    from engine.store.corrections import audit_trail
+
+    store = open_ledger(ledger)
+    try:
+        rows = audit_trail(store, member=member, claim=claim)
+    except EngineError as error:
+        err.print(f"error: {error}", markup=False)
+        raise typer.Exit(1)
+    finally:
+        store.close()
+    table = Table()
+    for column in ("when", "who", "action", "claim", "version", "before → after", "why"):
+        table.add_column(column)
+    for row in rows:
+        d = row.details
+        table.add_row(row.recorded_at.isoformat(timespec="seconds"), row.actor, row.action, row.claim_key, str(row.version),
+                      f"{d.get('status_before')} {d.get('total_before')} → {d.get('status_after')} {d.get('total_after')}",
+                      row.reason)
+    out.print(table)

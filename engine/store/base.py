@@ -120,7 +120,7 @@ class BaseStore:
         versions = session.versions(key)
         outcome, version = "created", 1
         if versions:
-            for stored in versions:
+            for stored in reversed(versions):  # the newest version holding this payload (a void or a re-adjudication)
                 if stored.payload_sha256 == sha:
                     return Submission("replayed", stored.claim_id, stored.version, stored.decision_json, sha, retries)
             latest = versions[-1]

@@ -147,6 +147,7 @@ class _SqlSession:
         self._events[person] = [
             EventRecord(row.claim_key, row.kind, row.first_day, row.last_day, row.code, row.accident, row.fingerprint)
             for row in self.connection.execute(select(events).where(events.c.person == person).order_by(events.c.id))]
+        self._drop_voided([person])
         self._loaded.add(person)
 
     def _load_people(self, people: list[str]) -> None:
@@ -159,7 +160,26 @@ class _SqlSession:
             for row in self.connection.execute(select(events).where(events.c.person.in_(part)).order_by(events.c.id)):
                 self._events[row.person].append(
                     EventRecord(row.claim_key, row.kind, row.first_day, row.last_day, row.code, row.accident, row.fingerprint))
+            self._drop_voided(part)
             self._loaded.update(part)
+
+    def _drop_voided(self, people: Sequence[str]) -> None:
+        """Events of a claim whose newest version is void are not recorded events any more (a
+        claim sent again is not a duplicate of a voided one). Only claims with a second version
+        can be void, so this reads few rows."""
+        keys = sorted({record.claim_id for person in people for record in self._events.get(person, ())})
+        if not keys:
+            return
+        newest: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(keys), 500):
+            for row in self.connection.execute(select(decisions.c.claim_key, decisions.c.version, decisions.c.status)
+                                               .where(decisions.c.claim_key.in_(keys[start:start + 500]), decisions.c.version > 1)):
+                if row.version > newest.get(row.claim_key, (0, ""))[0]:
+                    newest[row.claim_key] = (row.version, row.status)
+        voided = {key for key, (_version, status) in newest.items() if status == "void"}
+        if voided:
+            for person in people:
+                self._events[person] = [record for record in self._events.get(person, ()) if record.claim_id not in voided]
 
     def value(self, key: AccumulatorKey) -> Decimal:
         if key.member not in self._loaded:
@@ -262,6 +282,24 @@ class _SqlSession:
                 self._rows["events"].append({"person": recording.person, "claim_key": record.claim_id, "kind": record.kind,
                                              "first_day": record.first_day, "last_day": record.last_day, "code": record.code,
                                              "accident": record.accident, "fingerprint": record.fingerprint})
+
+    def append_version(self, key: str, claim_id: str, version: int, status: str, total: Decimal, payload: str, sha: str,
+                       decision_json: str, revisions: list[dict], changes: list[Change], recording: Recording | None) -> None:
+        """A later version of a recorded claim (a void, a re-adjudication: engine.store.corrections),
+        with its entries, and the aliases and events it adds."""
+        self._apply(key, version, changes, recording)
+        self._rows["decisions"].append({
+            "claim_key": key, "version": version, "claim_id": claim_id, "status": status,
+            "total_fen": to_stored(total.quantize(FEN))[0], "payload_sha256": sha, "payload": payload,
+            "decision_json": decision_json, "plan_revisions": json.dumps(revisions, ensure_ascii=False),
+            "engine_version": self.store.engine_version, "decided_at": self.now})
+
+    def events_of_claims(self, person: str, keys: set[str]) -> list[EventRecord]:
+        """The events stored for these claims of the person, voided or not."""
+        rows = self.connection.execute(select(events).where(events.c.person == person, events.c.claim_key.in_(sorted(keys)))
+                                       .order_by(events.c.id))
+        return [EventRecord(row.claim_key, row.kind, row.first_day, row.last_day, row.code, row.accident, row.fingerprint)
+                for row in rows]
 
     def record(self, key, claim, version, sha, payload, result, decision_json) -> None:
         self._apply(key, version, result.changes, result.recording)

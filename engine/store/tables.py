@@ -4,7 +4,7 @@ in the row's `unit`, `fen` for money (1,234.50 yuan is 123450) or `count` for da
 and flags (3 days is 3); a CHECK constraint admits no other unit. A total or fee is `*_fen`.
 The schema itself is created and changed only by the Alembic revisions in
 engine/store/migrations/, which also install the triggers that make `entries`, `decisions`,
-`events` and `enrolments` append-only."""
+`events`, `enrolments` and `audit_log` append-only."""
 
 from __future__ import annotations
 
@@ -130,4 +130,19 @@ enrolments = Table(
     PrimaryKeyConstraint("person", "plan", "term_start"),
 )
 
-APPEND_ONLY = ("entries", "decisions", "events", "enrolments")
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(KEY), nullable=False, comment="who did it, as they were authenticated or named"),
+    Column("action", String(32), nullable=False, comment="void | appeal | readjudicate"),
+    Column("person", String(KEY), nullable=False),
+    Column("claim_key", String(KEY), nullable=False),
+    Column("version", Integer, nullable=False, comment="the decision version the action created"),
+    Column("reason", Text, nullable=False),
+    Column("details", Text, nullable=False, comment="JSON: what changed (status and total before and after)"),
+    Index("ix_audit_log_person", "person"),
+    Index("ix_audit_log_claim", "claim_key"),
+)
+
+APPEND_ONLY = ("entries", "decisions", "events", "enrolments", "audit_log")

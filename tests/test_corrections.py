@@ -1,0 +1,255 @@
+"""Corrections and appeals: a void appends a version and reversing entries (nothing is edited or
+deleted), `readjudicate` decides the member's later claims again on the corrected history and
+records the differences only when confirmed, an appeal brings new evidence, every step is in the
+audit trail, and the entries always sum to the stored accumulators.
+
+Hand-computed (catalogue §2.1, §2.2), member m-1001, 1 unit of inpatient-medical, 2 of
+hospital-allowance, 2024 term, urban_employee:
+- c-03: base 14,800 − deductible 500 = 14,300 → 10,000 × 50% + 4,300 × 60% = 7,580; allowance
+  (19 − 3) days × 40 × 2 + 4 ICU days × 80 = 1,600; total 9,180.
+- c-05 after c-03: base 19,000 (deductible used) → 5,000 + 9,000 × 60% = 10,400, capped at
+  15,000 − 7,580 = 7,420; allowance 16 × 80 = 1,280; total 8,700.
+- c-05 alone (c-03 void): 19,000 − 500 = 18,500 → 5,000 + 8,500 × 60% = 10,100; total 11,380.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from engine import MemoryLedger
+from engine.cli import app
+from engine.store import open_store
+from engine.store.corrections import CorrectionError, audit_trail, readjudicate, substance, void_claim
+from helpers import budget
+from strategies import claim_sequences
+
+ROOT = Path(__file__).resolve().parent.parent
+CLAIMS = {c["claim_id"]: c for c in map(json.loads, (ROOT / "fixtures" / "claims.jsonl").read_text(encoding="utf-8").splitlines())}
+runner = CliRunner()
+
+
+def cli(*args: str, input: str | None = None):
+    return runner.invoke(app, [*args, "--plans", str(ROOT / "plans"), "--rules", str(ROOT / "rules")], input=input)
+
+
+def ledger_cli(*args: str):
+    return runner.invoke(app, ["ledger", *args])
+
+
+def record(path: Path, claims: list[dict]) -> None:
+    lines = "".join(json.dumps(claim, ensure_ascii=False) + "\n" for claim in claims)
+    (path.parent / "claims.jsonl").write_text(lines, encoding="utf-8")
+    result = cli("adjudicate", str(path.parent / "claims.jsonl"), "--ledger", str(path))
+    assert result.exit_code == 0, result.output
+
+
+def versions(path: Path, claim: str) -> list[dict]:
+    result = ledger_cli("show-claim", claim, "--ledger", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def accumulators(path: Path, member: str = "m-1001") -> dict[str, Decimal]:
+    store = open_store(str(path))
+    try:
+        found = store.member_accumulators(member)
+        return {row.key.label(member=False): row.value for row in found.accumulators}
+    finally:
+        store.close()
+
+
+def amounts(decision: dict) -> dict[str, str]:
+    return {e["plan"]: e["amount"] for e in decision["enrolments"]}
+
+
+def test_void_then_readjudicate_hand_computed(tmp_path):
+    ledger = tmp_path / "ledger.db"
+    record(ledger, [CLAIMS["c-03"], CLAIMS["c-05"]])
+    assert amounts(versions(ledger, "c-05")[0]) == {"inpatient-medical": "7420.00", "hospital-allowance": "1280.00"}
+
+    voided = ledger_cli("void", "c-03", "--reason", "虚假住院材料", "--by", "officer-li", "--ledger", str(ledger))
+    assert voided.exit_code == 0, voided.output
+    assert "version 2 voids version 1" in voided.stdout and "c-05" in voided.stdout
+    first, void = versions(ledger, "c-03")
+    assert first["status"] == "paid" and first["total"] == "9180.00"  # the old version is kept as it was
+    assert void["status"] == "void" and void["void"]["reason"] == "虚假住院材料" and void["void"]["by"] == "officer-li"
+    held = accumulators(ledger)
+    assert held["inpatient-medical/inpatient-reimbursement/paid@2024-01-01"] == Decimal("7420.00")  # c-05's alone
+    assert held["inpatient-medical/inpatient-reimbursement/deductible_used@2024-01-01"] == Decimal("0.00")
+    assert held["hospital-allowance/daily-allowance/days_paid@2024-01-01"] == 16
+    assert ledger_cli("verify", "--ledger", str(ledger)).exit_code == 0
+
+    preview = cli("ledger", "readjudicate", "m-1001", "--reason", "c-03 voided", "--by", "officer-li",
+                  "--ledger", str(ledger), "--dry-run")
+    assert preview.exit_code == 0, preview.output
+    assert "8,700.00 → 11,380.00 (+2,680.00)" in preview.stdout and "partial→paid" in preview.stdout
+    assert len(versions(ledger, "c-05")) == 1  # shown, not recorded
+
+    declined = cli("ledger", "readjudicate", "m-1001", "--reason", "c-03 voided", "--by", "officer-li",
+                   "--ledger", str(ledger), input="n\n")
+    assert declined.exit_code == 3 and len(versions(ledger, "c-05")) == 1
+
+    confirmed = cli("ledger", "readjudicate", "m-1001", "--reason", "c-03 voided", "--by", "officer-li",
+                    "--ledger", str(ledger), input="y\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    old, new = versions(ledger, "c-05")
+    assert old["total"] == "8700.00" and new["total"] == "11380.00" and new["status"] == "paid"
+    assert amounts(new) == {"inpatient-medical": "10100.00", "hospital-allowance": "1280.00"}
+    held = accumulators(ledger)
+    assert held["inpatient-medical/inpatient-reimbursement/paid@2024-01-01"] == Decimal("10100.00")
+    assert held["inpatient-medical/inpatient-reimbursement/deductible_used@2024-01-01"] == Decimal("500.00")
+    assert ledger_cli("verify", "--ledger", str(ledger)).exit_code == 0
+
+    again = cli("ledger", "readjudicate", "m-1001", "--reason", "check", "--by", "officer-li", "--ledger", str(ledger), "--yes")
+    assert again.exit_code == 0 and "nothing to record" in again.stdout and len(versions(ledger, "c-05")) == 2
+
+    store = open_store(str(ledger))
+    try:
+        trail = [(row.action, row.claim_key, row.version, row.actor, row.reason, row.details["total_after"])
+                 for row in audit_trail(store, member="m-1001")]
+    finally:
+        store.close()
+    assert trail == [("void", "c-03", 2, "officer-li", "虚假住院材料", "0.00"),
+                     ("readjudicate", "c-05", 2, "officer-li", "c-03 voided", "11380.00")]
+
+
+def test_an_appeal_with_new_evidence_is_decided_again_with_the_later_claims(tmp_path):
+    """c-05 was sent first as a stay at a non-designated hospital: inpatient-medical refused it
+    (not_covered), the allowance paid 1,280. On appeal the hospital is shown to be designated:
+    inpatient-medical pays 10,400 capped at 7,420 after c-03, total 8,700."""
+    ledger = tmp_path / "ledger.db"
+    refused = copy.deepcopy(CLAIMS["c-05"])
+    refused["event"]["designated"] = False
+    record(ledger, [CLAIMS["c-03"], refused])
+    assert versions(ledger, "c-05")[0]["total"] == "1280.00"
+    evidence = tmp_path / "c-05.json"
+    evidence.write_text(json.dumps(CLAIMS["c-05"], ensure_ascii=False), encoding="utf-8")
+    appeal = cli("ledger", "readjudicate", "m-1001", "--claim", "c-05", "--evidence", str(evidence),
+                 "--reason", "定点医院证明", "--by", "officer-wang", "--ledger", str(ledger), "--yes")
+    assert appeal.exit_code == 0, appeal.output
+    assert "1,280.00 → 8,700.00 (+7,420.00)" in appeal.stdout
+    old, new = versions(ledger, "c-05")
+    assert amounts(new) == {"inpatient-medical": "7420.00", "hospital-allowance": "1280.00"}
+    assert len(versions(ledger, "c-03")) == 1  # recorded before the appealed claim: not decided again
+    assert accumulators(ledger)["inpatient-medical/inpatient-reimbursement/paid@2024-01-01"] == Decimal("15000.00")
+    assert ledger_cli("verify", "--ledger", str(ledger)).exit_code == 0
+    store = open_store(str(ledger))
+    try:
+        (row,) = audit_trail(store, claim="c-05")
+    finally:
+        store.close()
+    assert (row.action, row.actor, row.reason, row.details["payload_changed"]) == ("appeal", "officer-wang", "定点医院证明", True)
+
+
+def test_a_voided_claims_event_is_no_duplicate_and_its_payload_replays_the_void(tmp_path, adjudicator):
+    ledger = tmp_path / "ledger.db"
+    store = open_store(str(ledger))
+    try:
+        store.submit(adjudicator, CLAIMS["c-03"])
+        void_claim(store, "C-03", "sent twice by the hospital", "officer-li")
+        again = store.submit(adjudicator, CLAIMS["c-03"])
+        assert again.outcome == "replayed" and json.loads(again.decision_json)["status"] == "void"
+        renamed = dict(CLAIMS["c-03"], claim_id="c-03b")
+        decision = json.loads(store.submit(adjudicator, renamed).decision_json)
+        assert decision["status"] == "paid" and decision["total"] == "9180.00"  # not a duplicate of the void claim
+        with pytest.raises(CorrectionError, match="already void"):
+            void_claim(store, "c-03", "again", "officer-li")
+        with pytest.raises(CorrectionError, match="reason is required"):
+            void_claim(store, "c-03b", "  ", "officer-li")
+        with pytest.raises(CorrectionError, match="no claim"):
+            void_claim(store, "c-99", "typo", "officer-li")
+        assert store.verify() == []
+    finally:
+        store.close()
+
+
+def test_corrections_never_edit_or_delete(tmp_path, adjudicator):
+    from sqlalchemy import text
+
+    ledger = tmp_path / "ledger.db"
+    store = open_store(str(ledger))
+    try:
+        store.submit(adjudicator, CLAIMS["c-03"])
+        void_claim(store, "c-03", "error", "officer-li")
+        for statement in ("UPDATE audit_log SET reason = 'x'", "DELETE FROM audit_log", "DELETE FROM entries"):
+            with pytest.raises(Exception, match="append-only"):
+                with store.engine.begin() as connection:
+                    connection.execute(text(statement))
+    finally:
+        store.close()
+
+
+def test_the_memory_store_says_corrections_need_a_persistent_ledger(adjudicator):
+    store = open_store(None)
+    with pytest.raises(CorrectionError, match="persistent ledger"):
+        void_claim(store, "c-03", "error", "officer-li")
+
+
+def _current(store, claims: list[dict]) -> list[str]:
+    return [store.claim_versions(claim["claim_id"])[-1].decision_json for claim in claims]
+
+
+def _snapshot(store) -> dict:
+    from sqlalchemy import select
+
+    from engine.store.sql import from_stored, key_of
+    from engine.store.tables import accumulators as table
+
+    with store.engine.connect() as connection:
+        return {key_of(row): from_stored(row.amount, row.unit) for row in connection.execute(select(table))
+                if row.amount}
+
+
+@budget(12)
+@given(claim_sequences(max_size=5), st.randoms(use_true_random=False))
+def test_void_and_readjudicate_all_with_unchanged_inputs_reproduces_everything(adjudicator, tmp_path_factory, claims, rnd):
+    """Void every claim of a member (in any order), then decide them all again unchanged: the
+    same decisions byte for byte and the same accumulators; after every step the entries sum to
+    the stored accumulators."""
+    store = open_store(str(tmp_path_factory.mktemp("corr") / "ledger.db"))
+    try:
+        list(store.submit_many(adjudicator, claims))
+        original, held = _current(store, claims), _snapshot(store)
+        member = claims[0]["member"]["member_id"]
+        for claim in rnd.sample(claims, len(claims)):
+            void_claim(store, claim["claim_id"], "property", "tester")
+            assert store.verify() == []
+        assert _snapshot(store) == {}
+        done = readjudicate(store, adjudicator, member, reason="property", actor="tester",
+                            appeals={claim["claim_id"]: None for claim in claims}, record=True)
+        assert done.recorded and len(done.changed) == len(claims)
+        assert _current(store, claims) == original
+        assert _snapshot(store) == held
+        assert store.verify() == []
+    finally:
+        store.close()
+
+
+@budget(12)
+@given(claim_sequences(min_size=2, max_size=5), st.data())
+def test_after_voids_readjudication_equals_a_fresh_run_without_them(adjudicator, tmp_path_factory, claims, data):
+    """Voiding some claims and deciding the member again leaves the other claims decided as a
+    fresh run without the voided ones decides them, and the ledger holding what that run holds."""
+    voided = data.draw(st.lists(st.sampled_from([c["claim_id"] for c in claims]), min_size=1, unique=True))
+    store = open_store(str(tmp_path_factory.mktemp("corr") / "ledger.db"))
+    try:
+        list(store.submit_many(adjudicator, claims))
+        for claim_id in voided:
+            void_claim(store, claim_id, "property", "tester")
+        readjudicate(store, adjudicator, claims[0]["member"]["member_id"], reason="property", actor="tester", record=True)
+        assert store.verify() == []
+        kept = [claim for claim in claims if claim["claim_id"] not in voided]
+        memory = MemoryLedger()
+        fresh = [result.decision.to_json() for result in adjudicator.adjudicate_many(copy.deepcopy(kept), memory)]
+        assert [substance(decision) for decision in _current(store, kept)] == [substance(decision) for decision in fresh]
+        assert _snapshot(store) == {key: value for key, value in memory.snapshot().items() if value}
+    finally:
+        store.close()
