@@ -25,7 +25,7 @@ from engine.model.decision import BenefitLine, ClaimFailure, Decision, DiseaseMa
 from engine.schema_text import CONDITION_ZH
 
 WIDE = 200  # columns when the view is not shown in a terminal (a file, a pager, a test)
-STATUS = {"paid": "赔付", "partial": "部分赔付", "denied": "拒付", "pending": "待补材料"}
+STATUS = {"paid": "赔付", "partial": "部分赔付", "denied": "拒付", "pending": "待补材料", "void": "已作废"}
 STATUS_STYLE = {"paid": "green", "partial": "yellow", "denied": "red", "pending": "magenta"}
 CAPS = {"cap_per_term": "年度限额", "cap_per_claim": "单次限额", "cap_per_accident": "每次意外限额", "cap_per_life": "终身限额"}
 SKIPPED = {"outside_term": "事件不在本参保的保障期内", "event_not_covered": "本方案不保障此类事件"}
@@ -60,7 +60,7 @@ def summary(decision: Decision, findings: dict[str, str] | None = None) -> str:
     part was, why each plan refused when nothing was, what is missing when it pends."""
     reasons = _reasons(decision, findings or {})
     tail = f"（{'；'.join(reasons)}）" if reasons else ""
-    return f"理赔 {decision.claim_id}：{STATUS[decision.status]} {yuan(decision.total)}{tail}"
+    return f"理赔 {decision.claim_id}：{STATUS.get(decision.status, decision.status)} {yuan(decision.total)}{tail}"
 
 
 def _reasons(decision: Decision, findings: dict[str, str]) -> list[str]:

@@ -29,6 +29,7 @@ from engine.cli import app
 from engine.store import open_store
 from engine.store.corrections import CorrectionError, audit_trail, readjudicate, substance, void_claim
 from helpers import budget
+from service_helpers import bundled_plans, tokens_file  # noqa: F401 (fixtures)
 from strategies import claim_sequences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +87,8 @@ def test_void_then_readjudicate_hand_computed(tmp_path):
     assert held["inpatient-medical/inpatient-reimbursement/deductible_used@2024-01-01"] == Decimal("0.00")
     assert held["hospital-allowance/daily-allowance/days_paid@2024-01-01"] == 16
     assert ledger_cli("verify", "--ledger", str(ledger)).exit_code == 0
+    replayed = cli("adjudicate", str(tmp_path / "claims.jsonl"), "--ledger", str(ledger), "--explain")
+    assert replayed.exit_code == 0 and "理赔 c-03：已作废 ¥0.00" in replayed.stdout, replayed.output  # the void version replayed
 
     preview = cli("ledger", "readjudicate", "m-1001", "--reason", "c-03 voided", "--by", "officer-li",
                   "--ledger", str(ledger), "--dry-run")
@@ -253,3 +256,38 @@ def test_after_voids_readjudication_equals_a_fresh_run_without_them(adjudicator,
         assert _snapshot(store) == {key: value for key, value in memory.snapshot().items() if value}
     finally:
         store.close()
+
+
+def test_corrections_over_http(tmp_path, bundled_plans, tokens_file):
+    from engine.service import create_app
+    from service_helpers import TestClient, bearer, settings_for
+
+    store = open_store(str(tmp_path / "ledger.db"))
+    app = create_app(settings_for(tokens_file), store=store, plans=bundled_plans)
+    with TestClient(app) as client:
+        for claim in (CLAIMS["c-03"], CLAIMS["c-05"]):
+            assert client.post("/v1/claims", json=claim, headers=bearer("adjudicate")).status_code == 201
+        body = {"reason": "虚假住院材料", "by": "officer-li"}
+        assert client.post("/v1/admin/claims/c-03/void", json=body, headers=bearer("read")).status_code == 403
+        voided = client.post("/v1/admin/claims/c-03/void", json=body, headers=bearer("admin"))
+        assert voided.status_code == 200, voided.text
+        assert voided.json()["version"] == 2 and voided.json()["later_claims"] == ["c-05"]
+        assert client.post("/v1/admin/claims/c-03/void", json=body, headers=bearer("admin")).status_code == 409
+        assert client.post("/v1/admin/claims/c-99/void", json=body, headers=bearer("admin")).status_code == 404
+        assert client.post("/v1/admin/claims/c-05/void", json={"reason": "x"}, headers=bearer("admin")).status_code == 422
+
+        ask = {"reason": "c-03 voided", "by": "officer-li"}
+        preview = client.post("/v1/admin/members/m-1001/readjudicate", json=ask, headers=bearer("admin")).json()
+        assert preview["recorded"] is False
+        assert [(c["claim_id"], c["total_before"], c["total_after"], c["changed"]) for c in preview["claims"]] == [
+            ("c-05", "8700.00", "11380.00", True)]
+        stale = client.post("/v1/admin/members/m-1001/readjudicate", json={**ask, "confirm": "0" * 64}, headers=bearer("admin"))
+        assert stale.status_code == 409 and len(store.claim_versions("c-05")) == 1
+        done = client.post("/v1/admin/members/m-1001/readjudicate", json={**ask, "confirm": preview["digest"]},
+                           headers=bearer("admin"))
+        assert done.status_code == 200 and done.json()["recorded"] is True and done.json()["claims"][0]["version"] == 2
+        history = client.get("/v1/claims/c-05", headers=bearer("read")).json()
+        assert [version["status"] for version in history["versions"]] == ["partial", "paid"]
+    trail = audit_trail(store, claim="c-05")
+    assert trail[0].actor.startswith("officer-li (token ") and trail[0].reason == "c-03 voided"
+    store.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,9 +17,17 @@ from engine.cli.ledger import LedgerOption, open_ledger, submission_line
 from engine.errors import ClaimError
 from engine.officer_view import WIDE, failure_lines, library_titles, officer_tree
 from engine.ledger import MemoryLedger
-from engine.model.decision import ClaimFailure, decision_from_json
+from engine.model.decision import ClaimFailure
 from engine.outcome import amounts_json
 from engine.output import OutputError, atomic_file, check_outputs, stdout_guard
+
+
+def stored_decision(decision_json: str):
+    """A decision the ledger answered with (a void version reads as one paying nothing)."""
+    from engine.store.corrections import as_decision
+
+    return as_decision(decision_json)
+
 
 @app.command()
 def adjudicate(
@@ -84,7 +91,7 @@ def adjudicate(
                     outcomes[result.outcome] += 1
                 decision = None
                 if not is_failure and (explain or columnar or amounts_only):
-                    decision = result.decision if store is None else decision_from_json(json.loads(result.decision_json))
+                    decision = result.decision if store is None else stored_decision(result.decision_json)
                 if explain:
                     shown.print(failure_lines(result) if is_failure else officer_tree(decision, *titles, verbose=verbose))
                 if columnar:

@@ -30,6 +30,7 @@ TITLES = {
     "invalid-request": "The request is invalid",
     "claim-conflict": "Another claim was recorded under this claim id",
     "ledger-refused": "The ledger refused the claim",
+    "correction-refused": "The correction cannot be made as asked",
     "ledger-busy": "Other writers kept changing this member's history",
     "ledger-unavailable": "The ledger is unavailable",
     "not-ready": "The service is not ready",

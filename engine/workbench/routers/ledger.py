@@ -3,13 +3,12 @@ member's accumulators with the entries (claims) behind each. Read only."""
 
 from __future__ import annotations
 
-import json
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from engine.model.decision import decision_from_json
+from engine.store.corrections import as_decision
 from engine.model.types import MAX_ID_LENGTH, normalise_id
 from engine.workbench.access import require, store_of
 from engine.workbench.rendering import render
@@ -34,7 +33,7 @@ async def claims(request: Request, claim_id: str = Query("", max_length=MAX_ID_L
     versions = []
     if store is not None and wanted:
         for stored in await run_in_threadpool(store.claim_versions, wanted):
-            versions.append((stored, decision_from_json(json.loads(stored.decision_json))))
+            versions.append((stored, as_decision(stored.decision_json)))  # a void version reads as one paying nothing
     return render("ledger_claim.html", has_store=store is not None, claim_id=claim_id, problem=problem,
                   versions=list(reversed(versions)), asked=bool(wanted))
 
