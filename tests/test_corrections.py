@@ -291,3 +291,53 @@ def test_corrections_over_http(tmp_path, bundled_plans, tokens_file):
     trail = audit_trail(store, claim="c-05")
     assert trail[0].actor.startswith("officer-li (token ") and trail[0].reason == "c-03 voided"
     store.close()
+
+
+def test_office_documents_from_the_ledger_leave_void_claims_out(tmp_path, bundled_plans, tokens_file):
+    """Publicity, reports and notices read the newest recorded decisions: after c-03 is voided
+    and c-05 decided again, the month's publicity lists c-05's 10,100.00 and 1,280.00 only."""
+    import csv
+    import datetime as dt
+    import io
+
+    from engine.service import create_app
+    from service_helpers import TestClient, bearer, settings_for
+
+    ledger = tmp_path / "ledger.db"
+    claims = [dict(CLAIMS["c-03"], member=dict(CLAIMS["c-03"]["member"], id_number="11010519491231002X",
+                                               employer="兰州机床厂")),
+              dict(CLAIMS["c-05"], member=dict(CLAIMS["c-05"]["member"], id_number="11010519491231002X",
+                                               employer="兰州机床厂"))]
+    record(ledger, claims)
+    assert ledger_cli("void", "c-03", "--reason", "虚假住院材料", "--by", "officer-li", "--ledger", str(ledger)).exit_code == 0
+    assert cli("ledger", "readjudicate", "m-1001", "--reason", "c-03 voided", "--by", "officer-li", "--ledger", str(ledger),
+               "--yes").exit_code == 0
+    month = dt.date.today().strftime("%Y-%m")
+    made = cli("publicity", "--ledger", str(ledger), "--office", "lanzhou", "--month", month, "--csv", str(tmp_path / "p.csv"))
+    assert made.exit_code == 0, made.output
+    rows = list(csv.reader(io.StringIO((tmp_path / "p.csv").read_text(encoding="utf-8-sig"))))[1:]
+    assert [(row[3], row[4], row[5], row[8]) for row in rows] == [
+        ("兰州机床厂", "王*明", "110*************2X", "10100.00"), ("兰州机床厂", "王*明", "110*************2X", "1280.00")]
+    notices = cli("notice", "--ledger", str(ledger), "--out", str(tmp_path / "notices"))
+    assert notices.exit_code == 0 and sorted(p.name for p in (tmp_path / "notices").iterdir()) == ["c-05.html"]
+    report = cli("report", "--ledger", str(ledger), "--csv", str(tmp_path / "report"))
+    assert report.exit_code == 0, report.output
+    assert "11,380.00" in report.stdout.replace("\n", "") or "11380.00" in report.stdout
+    assert cli("report", str(tmp_path / "claims.jsonl"), "--ledger", str(ledger)).exit_code == 2  # one source only
+
+    store = open_store(str(ledger))
+    app = create_app(settings_for(tokens_file), store=store, plans=bundled_plans)
+    with TestClient(app) as client:
+        answer = client.get(f"/v1/offices/lanzhou/publicity/{month}", headers=bearer("read"))
+        assert answer.status_code == 200, answer.text
+        published = answer.json()
+        assert [(row["name"], row["id_number"], row["amount"]) for row in published["rows"]] == [
+            ("王*明", "110*************2X", "10100.00"), ("王*明", "110*************2X", "1280.00")]
+        assert "1979-03-15" not in answer.text and "19491231" not in answer.text and "I21" not in answer.text and "K80" not in answer.text
+        page = client.get(f"/v1/offices/lanzhou/publicity/{month}?format=html", headers=bearer("read"))
+        assert page.status_code == 200 and "王*明" in page.text and page.headers["content-type"].startswith("text/html")
+        sheet = client.get(f"/v1/offices/lanzhou/publicity/{month}?format=xlsx", headers=bearer("read"))
+        assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+        assert client.get("/v1/offices/lanzhou/publicity/2024-13", headers=bearer("read")).status_code == 422
+        assert client.get(f"/v1/offices/lanzhou/publicity/{month}", headers=bearer("adjudicate")).status_code == 403
+    store.close()

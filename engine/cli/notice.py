@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from engine.cli.common import PlansOption, RulesOption, app, err, load_adjudicator, out
-from engine.cli.office_common import OfficeNameOption, decided_claims, office_names, write
+from engine.cli.office_common import ClaimsArgument, LedgerSource, OfficeNameOption, decided_claims, office_names, write
 
 
 def file_stem(claim_id: str) -> str:
@@ -24,12 +24,13 @@ def file_stem(claim_id: str) -> str:
 
 @app.command()
 def notice(
-    claims: Path = typer.Argument(..., help="claims file (.jsonl), adjudicated in order in memory"),
+    claims: Optional[Path] = ClaimsArgument,
     output: Path = typer.Option(..., "--out", help="folder for the notices (one file per claim)"),
     claim: list[str] = typer.Option([], "--claim", help="only these claim ids (repeatable); default: every claim"),
     office_name: list[str] = OfficeNameOption,
     objection_days: Optional[int] = typer.Option(None, "--objection-days", min=1, help="days the member has to object, if the office sets a limit"),
     pdf: bool = typer.Option(False, "--pdf", help="also print each notice to PDF (headless Chromium)"),
+    ledger: Optional[str] = LedgerSource,
     plans: Path = PlansOption,
     rules: Path = RulesOption,
 ) -> None:
@@ -42,13 +43,14 @@ def notice(
     adjudicator = load_adjudicator(plans, rules)
     names = office_names(office_name, adjudicator)
     titles = plan_titles(adjudicator)
-    decided = decided_claims(adjudicator, claims)
+    decided = decided_claims(adjudicator, claims, ledger)
+    decided = [item for item in decided if not item.voided]  # a void claim stands decided by nothing
     if claim:
         wanted = set(claim)
         decided = [item for item in decided if item.decision.claim_id in wanted]
         missing = wanted - {item.decision.claim_id for item in decided}
         if missing:
-            err.print(f"error: no decided claim {', '.join(sorted(missing))} in {claims}", markup=False)
+            err.print(f"error: no decided claim {', '.join(sorted(missing))} in {claims or ledger}", markup=False)
             raise typer.Exit(2)
     pages = []
     for item in decided:

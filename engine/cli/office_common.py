@@ -37,11 +37,22 @@ def parse_date(text: Optional[str], option: str) -> Optional[dt.date]:
         raise typer.Exit(2)
 
 
-def decided_claims(adjudicator, claims: Path) -> list:
-    """Claims of a file adjudicated in order on one in-memory history; a claim that fails is
-    named on stderr and left out."""
+ClaimsArgument = typer.Argument(None, help="claims file (.jsonl), adjudicated in order in memory; or give --ledger")
+LedgerSource = typer.Option(None, "--ledger", envvar="ADJUDICATOR_LEDGER",
+                            help="read the decisions recorded in this ledger (SQLite file or postgresql://…) instead of a claims file")
+
+
+def decided_claims(adjudicator, claims: Optional[Path], ledger: Optional[str] = None) -> list:
+    """The decided claims: those recorded in `ledger` (their newest versions; void ones marked),
+    or those of a claims file adjudicated in order on one in-memory history, where a claim that
+    fails is named on stderr and left out."""
     from engine.office.records import DecidedClaim, from_claims_file
 
+    if (claims is None) == (ledger is None):
+        err.print("error: give a claims file or --ledger (one of them)", markup=False)
+        raise typer.Exit(2)
+    if ledger is not None:
+        return _from_ledger(ledger)
     if not claims.is_file():
         err.print(f"error: {claims}: no such claims file", markup=False)
         raise typer.Exit(2)
@@ -58,3 +69,18 @@ def write(path: Path, data: bytes | str) -> None:
     from engine.office.files import write_atomically
 
     write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def _from_ledger(ledger: str) -> list:
+    from engine.cli.ledger import open_ledger
+    from engine.errors import EngineError
+    from engine.office.records import from_ledger
+
+    store = open_ledger(ledger)
+    try:
+        return list(from_ledger(store))
+    except EngineError as error:
+        err.print(f"error: {error}", markup=False)
+        raise typer.Exit(2)
+    finally:
+        store.close()

@@ -10,12 +10,13 @@ import typer
 from rich.table import Table
 
 from engine.cli.common import PlansOption, RulesOption, app, err, load_adjudicator, out
-from engine.cli.office_common import OfficeNameOption, decided_claims, office_names, parse_date, write
+from engine.cli.office_common import (ClaimsArgument, LedgerSource, OfficeNameOption, decided_claims, office_names, parse_date,
+                                      write)
 
 
 @app.command()
 def publicity(
-    claims: Path = typer.Argument(..., help="claims file (.jsonl), adjudicated in order in memory"),
+    claims: Optional[Path] = ClaimsArgument,
     office: str = typer.Option(..., "--office", help="office code, e.g. zunyi"),
     month: str = typer.Option(..., "--month", help="the month of payment, e.g. 2024-06"),
     opens: Optional[str] = typer.Option(None, "--opens", help="first day of the 7-day window (default: the day after the month)"),
@@ -23,6 +24,7 @@ def publicity(
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="write the publicity sheet (.xlsx)"),
     csv_out: Optional[Path] = typer.Option(None, "--csv", help="write it as CSV (UTF-8, opens in Excel)"),
     html: Optional[Path] = typer.Option(None, "--html", help="write the printable page (.html)"),
+    ledger: Optional[str] = LedgerSource,
     plans: Path = PlansOption,
     rules: Path = RulesOption,
 ) -> None:
@@ -39,7 +41,7 @@ def publicity(
         raise typer.Exit(2)
     adjudicator = load_adjudicator(plans, rules)
     names = office_names(office_name, adjudicator)
-    result = build_publicity(decided_claims(adjudicator, claims), office, month, names.get(office), parse_date(opens, "--opens"))
+    result = build_publicity(decided_claims(adjudicator, claims, ledger), office, month, names.get(office), parse_date(opens, "--opens"))
     for path, render in ((xlsx, publicity_xlsx), (csv_out, publicity_csv), (html, publicity_html)):
         if path:
             write(path, render(result))

@@ -9,17 +9,18 @@ import typer
 from rich.table import Table
 
 from engine.cli.common import PlansOption, RulesOption, app, load_adjudicator, out
-from engine.cli.office_common import decided_claims, parse_date, write
+from engine.cli.office_common import ClaimsArgument, LedgerSource, decided_claims, parse_date, write
 
 
 @app.command()
 def report(
-    claims: Path = typer.Argument(..., help="claims file (.jsonl), adjudicated in order in memory"),
+    claims: Optional[Path] = ClaimsArgument,
     start: Optional[str] = typer.Option(None, "--from", help="first day of the period (claims decided, terms started)"),
     end: Optional[str] = typer.Option(None, "--to", help="last day of the period"),
     html: Optional[Path] = typer.Option(None, "--html", help="write one self-contained HTML page with charts (works offline)"),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="write the tables as an Excel workbook"),
     csv_dir: Optional[Path] = typer.Option(None, "--csv", help="write one CSV per table into this folder"),
+    ledger: Optional[str] = LedgerSource,
     plans: Path = PlansOption,
     rules: Path = RulesOption,
 ) -> None:
@@ -30,7 +31,7 @@ def report(
     from engine.office.reports import build_report, fees_of_claims, report_csv, report_html, report_xlsx
 
     adjudicator = load_adjudicator(plans, rules)
-    decided = decided_claims(adjudicator, claims)
+    decided = decided_claims(adjudicator, claims, ledger)
     result = build_report(decided, fees_of_claims(decided, plan_titles(adjudicator)),
                           period=(parse_date(start, "--from"), parse_date(end, "--to")))
     if html:

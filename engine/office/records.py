@@ -56,3 +56,41 @@ def adjudicated_in_memory(adjudicator, claims: Iterable) -> Iterator[DecidedClai
 
 def from_claims_file(adjudicator, path: Path | str) -> Iterator[DecidedClaim | ClaimFailure]:
     return adjudicated_in_memory(adjudicator, read_claims_file(path))
+
+
+def from_ledger(store) -> Iterator[DecidedClaim]:
+    """Every claim in a persistent ledger, in the order recorded, as its newest decision says:
+    the day it was decided is the day that version was recorded; a void claim is marked voided
+    and carries the decision it voided."""
+    import json
+
+    from sqlalchemy import select
+
+    from engine.model.decision import decision_from_json
+    from engine.store.corrections import CorrectionError
+    from engine.store.tables import claims, decisions
+
+    if not hasattr(store, "engine"):
+        raise CorrectionError("office documents from a ledger need a persistent one (a SQLite file or PostgreSQL)")
+    query = (select(decisions.c.claim_key, decisions.c.claim_id, decisions.c.version, decisions.c.status, decisions.c.payload,
+                    decisions.c.decision_json, decisions.c.decided_at)
+             .join(claims, claims.c.claim_key == decisions.c.claim_key)
+             .order_by(claims.c.received_at, claims.c.claim_key, decisions.c.version))
+    with store.engine.connect() as connection:
+        current: list = []
+        for row in connection.execute(query).yield_per(2_000):
+            if current and current[-1].claim_key != row.claim_key:
+                yield _decided(current, json, decision_from_json)
+                current = []
+            current.append(row)
+        if current:
+            yield _decided(current, json, decision_from_json)
+
+
+def _decided(versions: list, json, decision_from_json) -> DecidedClaim:
+    newest = versions[-1]
+    standing = next((row for row in reversed(versions) if row.status != "void"), newest)
+    claim = parse_claim(json.loads(standing.payload)).model_copy(update={"claim_id": standing.claim_id})
+    decision = decision_from_json(json.loads(standing.decision_json))
+    decision.claim_id = standing.claim_id
+    return DecidedClaim(claim, decision, newest.decided_at.date(), newest.version, voided=newest.status == "void")
