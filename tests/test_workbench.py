@@ -114,6 +114,8 @@ def test_the_timeline_and_two_revisions_side_by_side(client):
     row = re.search(r'<tr class="changed"><th>保障责任 › 住院医疗费用补助 › 保障期内限额</th>(.*?)</tr>', compare, re.S)
     assert row and "每份 ¥15,000.00" in row.group(1) and "每份 ¥20,000.00" in row.group(1)
     assert "超过 ¥30,000.00 部分按 70%" in compare
+    # 2025 is open-ended: the 2024 end date is a field the newer revision no longer has.
+    assert re.search(r'<tr class="removed"><th>失效日期（参保起期）</th>\s*<td>2024-12-31 .*?（无此项）.*?删除</td>', compare, re.S)
     assert '<tr class="same">' not in compare
     assert '<tr class="same">' in client.get("/ui/compare/inpatient-medical?a=2024&b=2025&all=true", headers=bearer("read")).text
 
@@ -292,3 +294,105 @@ def test_a_members_accumulators_from_the_ledger(ledger_client):
     assert row and "ci-1</a>（第 2 版）：0 → 1" in row.group(0)
     assert '<tr data-key="critical-illness/cover/ended@life" data-value="1">' in severe
     assert 'id="no-member"' in ledger_client.get("/ui/members", params={"member_id": "nobody"}, headers=bearer("read")).text
+
+
+# The other kinds of event, each hand-computed from the catalogue and filled as the form sends it.
+ACCIDENT_FORM = {  # §2.5 tier 2 (S 20,000), normal member on the normal fee 50; right leg grade 8 = 30% → 6,000.00
+    **{k: v for k, v in HOSPITAL_FORM.items() if k.startswith(("member.", "claim_id"))}, "member.office": "beijing",
+    "enrolments.r1.enrolment_id": "acc", "enrolments.r1.plan": "accident", "enrolments.r1.tier": "2",
+    "enrolments.r1.fee_schedule": "normal", "enrolments.r1.fee_paid": "50.00", "enrolments.r1.start": "2024-01-01",
+    "enrolments.r1.end": "2024-12-31", "event.kind": "accident", "event.accident_id": "a1", "event.accident_date": "2024-04-01",
+    "event.treatment_end": "2024-05-15", "event.injuries.i1.item": "right-leg", "event.injuries.i1.grade": "8",
+}
+DEATH_FORM = {  # §2.6 new-form worker, gifted: disease death on day 90, outside the 90-day wait → 10,000.00
+    **{k: v for k, v in HOSPITAL_FORM.items() if k.startswith(("member.", "claim_id"))}, "member.employment": "new_form",
+    "enrolments.r1.enrolment_id": "nf", "enrolments.r1.plan": "new-form-worker", "enrolments.r1.units": "1",
+    "enrolments.r1.fee_paid": "0.00", "enrolments.r1.source": "gift", "enrolments.r1.start": "2024-01-01",
+    "enrolments.r1.end": "2024-12-31", "event.kind": "death", "event.death_date": "2024-03-31", "event.cause": "disease",
+    "event.diagnoses.d1.code": "I21.0",
+}
+MATURITY_FORM = {  # refundable accident, 3 units, fee 1,230.00: maturity on the end date, alive → refund 410 × 3 = 1,230.00
+    **{k: v for k, v in HOSPITAL_FORM.items() if k.startswith(("member.", "claim_id"))},
+    "enrolments.r1.enrolment_id": "rf", "enrolments.r1.plan": "refundable-accident", "enrolments.r1.units": "3",
+    "enrolments.r1.fee_paid": "1230.00", "enrolments.r1.start": "2024-01-01", "enrolments.r1.end": "2024-12-31",
+    "event.kind": "maturity", "event.maturity_date": "2024-12-31", "event.alive": "true",
+}
+
+
+@pytest.mark.parametrize("form, total, line", [
+    (ACCIDENT_FORM, "6000.00", "意外身故、伤残互助金"),
+    (DEATH_FORM, "10000.00", "疾病身故互助金"),
+    (MATURITY_FORM, "1230.00", "满期返还"),
+])
+def test_simulator_accident_death_and_maturity_amounts(client, form, total, line):
+    html = client.post("/ui/simulator/run", data=form, headers=bearer("simulate")).text
+    assert totals(html) == [total] and line in html
+    kind = form["event.kind"]
+    fields = client.get("/ui/simulator/event", params={"event.kind": kind}, headers=bearer("simulate")).text
+    assert all(f'name="{name}"' in fields for name in form if name.startswith("event.") and name.count(".") == 1 and name != "event.kind")
+
+
+def test_the_plans_in_force_for_an_enrolment_starting_on_a_date(client):
+    marked = client.get("/ui/plans", params={"on": "2024-07-01"}, headers=bearer("read")).text
+    in_force = set(re.findall(r'data-in-force="([^"]+)"', marked))
+    assert "inpatient-medical/2024" in in_force and "inpatient-medical/2025" not in in_force and len(in_force) == 8
+    later = set(re.findall(r'data-in-force="([^"]+)"', client.get("/ui/plans", params={"on": "2025-03-01"}, headers=bearer("read")).text))
+    assert "inpatient-medical/2025" in later and "inpatient-medical/2024" not in later
+    assert "请用 YYYY-MM-DD" in client.get("/ui/plans", params={"on": "2025-13-01"}, headers=bearer("read")).text
+    far = client.get("/ui/plans", params={"on": "9999-12-31"}, headers=bearer("read"))
+    assert far.status_code == 200 and len(re.findall(r'data-in-force="', far.text)) == 7  # 2025 replaces 2024 for one plan
+
+
+def test_the_rule_library_lists_every_entry_linked_to_its_line(client):
+    html = client.get("/ui/library", headers=bearer("read")).text
+    entries = re.findall(r'data-entry="([^"/]+)/([^"]+)"', html)
+    kinds = {kind: sum(1 for k, _ in entries if k == kind) for kind in ("exclusions", "circumstances", "findings", "offices")}
+    assert kinds["exclusions"] == len(re.findall(r"^  - id: ", (ROOT / "rules/exclusions.yaml").read_text(encoding="utf-8"), re.M))
+    assert kinds["offices"] == 5  # catalogue §0: Beijing, Lanzhou, Zunyi, Jilin, Tibet
+    suicide = re.search(r'<tr data-entry="exclusions/suicide">.*?</tr>', html, re.S).group(0)
+    assert "但以下情形除外" in suicide and "无民事行为能力人" in suicide
+    assert f"rules/exclusions.yaml:{_line_of('rules/exclusions.yaml', 'id: suicide')}</a>" in suicide
+    lists = dict(re.findall(r'<tr data-list="([^"]+)" data-in-force="(\d+)"', html))
+    assert lists == {"critical-illness-severe": "35", "critical-illness-mild": "25", "female-special-disease": "12", "high-altitude": "13"}
+
+
+def test_only_the_entries_in_force_on_the_chosen_date(bundled_plans):
+    """An entry dated from 2025 is not in force for a 2024 term, and is from its first day on
+    (the dates as the loaded file states them; an undated entry is always in force)."""
+    import copy
+    import datetime as dt
+
+    from engine.workbench.disease_search import search
+    from engine.workbench.library_view import library_view
+    from engine.workbench.sources import _build
+
+    index = _build(bundled_plans.adjudicator)
+    mild = index.list_files["critical-illness-mild"]
+    index.library_documents[mild] = document = copy.copy(index.library_documents[mild])
+    document.data = copy.deepcopy(document.data)
+    document.data["entries"][1]["effective_from"] = dt.date(2025, 1, 1)  # ami-mild, #2
+    found = lambda day: {f.entry.id for f in search(index, "I21", "critical-illness-mild", day)}  # noqa: E731
+    assert found(dt.date(2024, 12, 31)) == {"pci", "minimally-invasive-cabg"}
+    assert found(dt.date(2025, 1, 1)) == found(None) == {"ami-mild", "pci", "minimally-invasive-cabg"}
+    counts = lambda day: {s.id: s.in_force for s in library_view(index, day).lists}["critical-illness-mild"]  # noqa: E731
+    assert (counts(dt.date(2024, 6, 1)), counts(dt.date(2025, 6, 1))) == (24, 25)
+
+
+def test_nothing_in_the_workbench_writes_the_ledger_or_the_plans(ledger_client, tmp_path):
+    """Every action of the workbench, including a simulation on the member's recorded history,
+    leaves the ledger and the plan and rule files byte for byte as they were."""
+    import hashlib
+
+    store = ledger_client.app.state.store
+    files = lambda: {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((ROOT / "plans").rglob("*")) + sorted((ROOT / "rules").rglob("*")) if p.is_file()}  # noqa: E731
+    ledger, sources = list(store.export()), files()
+    again = {**HOSPITAL_FORM, "claim_id": "c-2", **RATE_OVERRIDE}
+    # On the history: the deductible is used, so (7,000.00 × 40%) = 2,800.00; what-if at 50%: 3,500.00.
+    html = ledger_client.post("/ui/simulator/run", data={**again, "use_history": "true"}, headers=bearer("all")).text
+    assert totals(html) == ["2800.00", "3500.00"]
+    assert totals(ledger_client.post("/ui/simulator/run", data=again, headers=bearer("all")).text) == ["2400.00", "3000.00"]
+    ledger_client.post("/ui/simulator/case", data={**again, "case_name": "x"}, headers=bearer("all"))
+    ledger_client.post("/ui/cases/run", data={"file": "what-if.yaml"}, headers=bearer("all"))
+    for path in ("/ui/claims?claim_id=c-1", "/ui/members?member_id=m-1", "/ui/plans", "/ui/library", "/ui/diseases?q=I21"):
+        assert ledger_client.get(path, headers=bearer("all")).status_code == 200
+    assert list(store.export()) == ledger and files() == sources

@@ -1,6 +1,6 @@
 """The workbench in a real browser: Debian's Chromium driven by Playwright (never a downloaded
 browser), against the app served by uvicorn on 127.0.0.1. Every page is opened and checked for
-JavaScript console errors; the simulator is filled for a hospital stay and a diagnosis and the
+JavaScript console errors and for requests that leave the service; the simulator is filled for a hospital stay and a diagnosis and the
 amounts read off the page (hand-computed from the catalogue); a what-if shows both amounts; case
 files run; a test case downloads. Screenshots go to out/screenshots/workbench/ (CI artefacts).
 
@@ -55,12 +55,16 @@ def browser():
 
 
 class Console:
-    """JavaScript errors and failed loads a page reported."""
+    """JavaScript errors and failed loads a page reported, and every request that left the
+    service (the workbench works offline: none may)."""
 
-    def __init__(self, page):
+    def __init__(self, page, base_url: str = ""):
         self.errors: list[str] = []
+        self.elsewhere: list[str] = []
         page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", lambda request: None if request.url.startswith((base_url + "/", "data:", "blob:", "about:"))
+                else self.elsewhere.append(request.url))
 
 
 @pytest.fixture
@@ -68,7 +72,7 @@ def page(browser, base_url):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1360, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.console = Console(page)
+    page.console = Console(page, base_url)
     page.goto(base_url + "/")
     page.fill("#token-input", TOKENS["all"])
     page.press("#token-input", "Enter")
@@ -85,10 +89,12 @@ def shot(page, name: str) -> None:
 PAGES = [
     ("home", "/", ".cards"),
     ("plans", "/plans", ".timeline"),
+    ("plans-on-2024-07-01", "/plans?on=2024-07-01", "td.in-force"),
     ("plan-inpatient-medical-2024", "/plans/inpatient-medical/2024", "#section-benefits"),
     ("plan-critical-illness-2024", "/plans/critical-illness/2024", "#section-benefits"),
     ("compare-inpatient-medical", "/plans/inpatient-medical", "#changed-count"),
     ("diseases-I21", "/diseases?q=I21", "[data-entry]"),
+    ("library-on-2025-06-01", "/library?on=2025-06-01", "#library-summary[data-day='2025-06-01']"),
     ("source-inpatient-medical", "/source?file=plans/inpatient-medical/2024.yaml&line=61", "tr.focus"),
     ("simulator", "/simulator", "#simulate"),
     ("cases", "/cases", "#run-all"),
@@ -105,12 +111,13 @@ def test_every_page_opens_without_console_errors(page, base_url):
         assert page.locator("#content .problem").count() == 0, name
         shot(page, name)
     assert page.console.errors == []
+    assert page.console.elsewhere == []  # every asset came from the service
 
 
 def test_the_token_is_asked_for_once_and_kept_for_the_tab(browser, base_url):
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    console = Console(page)
+    console = Console(page, base_url)
     page.goto(base_url + "/plans")
     page.wait_for_selector("#content .problem[data-status='401']")
     shot(page, "token-asked")
@@ -151,6 +158,9 @@ def test_simulator_hospital_stay_then_a_what_if(page, base_url):
     saved = Path(download.value.path()).read_text(encoding="utf-8")
     assert download.value.suggested_filename == "resident-band-at-50.yaml"
     assert "overrides:" in saved and 'total: "3000.00"' in saved
+    page.select_option("#event-kind", "accident")  # another kind of event: the stay's decision goes
+    page.wait_for_selector("input[name='event.accident_date']")
+    assert page.inner_html("#sim-result").strip() == "" and page.inner_html("#sim-case").strip() == ""
     assert page.console.errors == []
 
 

@@ -20,6 +20,7 @@ PAGES = {
     "/": ("home", "工作台", "/ui/home"),
     "/plans": ("plans", "方案", "/ui/plans"),
     "/diseases": ("diseases", "疾病目录", "/ui/diseases"),
+    "/library": ("library", "规则库", "/ui/library"),
     "/simulator": ("simulator", "模拟理赔", "/ui/simulator"),
     "/cases": ("cases", "测试用例", "/ui/cases"),
     "/diffs": ("diffs", "版本差异", "/ui/diffs"),

@@ -1,6 +1,7 @@
 """Fragments about the plan set in force (role `read`): the overview, every plan with its
-revisions on a timeline, one revision as a product person reads it, two revisions side by
-side, the disease lists, and the YAML source behind every item."""
+revisions on a timeline (and those in force for a chosen date), one revision as a product
+person reads it, two revisions side by side, the disease lists and the rule libraries (the
+entries in force on a chosen date), and the YAML source behind every item."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 from engine.rules.compiler import CompiledPlan
 from engine.workbench.access import adjudicator_in_force, require
 from engine.workbench.disease_search import MAX_QUERY, search
+from engine.workbench.library_view import library_view, parse_day
 from engine.workbench.plan_fields import compare
 from engine.workbench.plan_view import PlanRenderer
 from engine.workbench.rendering import render
@@ -27,6 +29,7 @@ class Bar:
     left: float  # percent of the timeline
     width: float
     open_ended: bool
+    in_force: bool = False  # on the chosen day
 
 
 @dataclass
@@ -35,12 +38,16 @@ class Timeline:
     end: dt.date
     years: list[tuple[int, float]]  # (year, left %)
     rows: list[tuple[str, str, list[Bar]]]  # (plan id, title, bars)
+    day: dt.date | None = None
+    day_left: float | None = None  # where the chosen day falls, percent of the timeline
 
 
-def timeline(revisions: dict[str, list[CompiledPlan]]) -> Timeline:
+def timeline(revisions: dict[str, list[CompiledPlan]], day: dt.date | None = None) -> Timeline:
     """Each plan's revisions as bars between their effective dates; an open end runs to the
-    end of the axis (one year past the last date any revision names)."""
+    end of the axis (one year past the last date any revision names). With a day, the
+    revisions an enrolment starting that day is adjudicated under are marked."""
     dates = [d for plans in revisions.values() for c in plans for d in (c.plan.effective_from, c.plan.effective_to) if d]
+    dates += [day] if day and 1900 <= day.year <= 2200 else []  # a day far off marks the axis' end, not stretches it
     start = dt.date(min(dates).year, 1, 1)
     end = dt.date(max(dates).year + 2, 1, 1)
     span = (end - start).days
@@ -53,11 +60,13 @@ def timeline(revisions: dict[str, list[CompiledPlan]]) -> Timeline:
         bars = []
         for compiled in revisions[plan_id]:
             last = compiled.plan.effective_to + dt.timedelta(days=1) if compiled.plan.effective_to else end
+            in_force = day is not None and compiled.plan.effective_from <= day and (
+                compiled.plan.effective_to is None or day <= compiled.plan.effective_to)
             bars.append(Bar(compiled, at(compiled.plan.effective_from), round(at(last) - at(compiled.plan.effective_from), 2),
-                            compiled.plan.effective_to is None))
+                            compiled.plan.effective_to is None, in_force))
         rows.append((plan_id, revisions[plan_id][-1].plan.title, bars))
     years = [(year, at(dt.date(year, 1, 1))) for year in range(start.year, end.year)]
-    return Timeline(start, end, years, rows)
+    return Timeline(start, end, years, rows, day, min(max(at(day), 0.0), 100.0) if day else None)
 
 
 @router.get("/home")
@@ -67,10 +76,11 @@ async def home(request: Request) -> Response:
 
 
 @router.get("/plans")
-async def plans(request: Request) -> Response:
+async def plans(request: Request, on: str = Query("", max_length=20)) -> Response:
     adjudicator = adjudicator_in_force(request)
     index = source_index(adjudicator)
-    return render("plans.html", timeline=timeline(adjudicator.revisions), index=index)
+    day, problem = parse_day(on)
+    return render("plans.html", timeline=timeline(adjudicator.revisions, day), index=index, on=on, problem=problem)
 
 
 def _revision(request: Request, plan: str, revision: str) -> CompiledPlan | None:
@@ -109,12 +119,22 @@ async def compare_revisions(request: Request, plan: str, a: str | None = Query(N
 
 
 @router.get("/diseases")
-async def diseases(request: Request, q: str = Query("", max_length=MAX_QUERY), list_id: str = Query("", alias="list", max_length=80)) -> Response:
+async def diseases(request: Request, q: str = Query("", max_length=MAX_QUERY), list_id: str = Query("", alias="list", max_length=80),
+                   on: str = Query("", max_length=20)) -> Response:
     adjudicator = adjudicator_in_force(request)
     index = source_index(adjudicator)
-    found = search(index, q, list_id or None)
-    return render("diseases.html", q=q, list_id=list_id, lists=adjudicator.library.disease_lists, found=found,
-                  only_results=request.headers.get("HX-Target") == "disease-results")
+    day, problem = parse_day(on)
+    found = search(index, q, list_id or None, day)
+    return render("diseases.html", q=q, list_id=list_id, lists=adjudicator.library.disease_lists, found=found, on=on, day=day,
+                  problem=problem, only_results=request.headers.get("HX-Target") == "disease-results")
+
+
+@router.get("/library")
+async def library(request: Request, on: str = Query("", max_length=20)) -> Response:
+    """The rule libraries' entries, and with a date the ones in force on it."""
+    day, problem = parse_day(on)
+    view = library_view(source_index(adjudicator_in_force(request)), day)
+    return render("library.html", view=view, on=on, problem=problem)
 
 
 @router.get("/source")

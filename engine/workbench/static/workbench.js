@@ -78,6 +78,13 @@
   // After content arrives: post a diff report's ticket into its frame; bring a focused source
   // line into view.
   document.addEventListener("htmx:afterSettle", function (event) {
+    // Another kind of event: the decision and the case shown were for the old one.
+    if (event.detail.target && event.detail.target.id === "event-fields") {
+      ["sim-result", "sim-case"].forEach(function (id) {
+        var stale = document.getElementById(id);
+        if (stale) { stale.innerHTML = ""; }
+      });
+    }
     var post = event.detail.elt.querySelector ? event.detail.elt.querySelector("form[data-autosubmit]") : null;
     if (post) { post.removeAttribute("data-autosubmit"); post.submit(); }
     var table = event.detail.elt.querySelector ? event.detail.elt.querySelector("[data-focus-line]") : null;
