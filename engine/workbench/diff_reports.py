@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from engine.diff_html import CAUSE_KINDS
 from engine.diff_report import render_html
 from engine.testcases import write_what_if
 
@@ -126,15 +127,92 @@ def corpus_diff(corpus: Path, plans: Path, rules: Path, overrides: list[dict], t
             if not out.is_file():
                 raise ReportError("the diff failed: " + (finished.stderr.strip().splitlines() or ["no message"])[-1])
             data = read_report(out.read_bytes())
+            if "yaml_diff" in data:
+                data["yaml_diff"] = _what_if_diff(plans, rules, overrides, head, Path(work) / "as-written")
     finally:
         _RUNNING.release()
     data["base"], data["head"] = "生效方案", "假设方案（" + "；".join(_describe(o) for o in overrides) + "）"
+    for side, label in (("base", "生效方案"), ("head", "生效方案 + 假设")):
+        described = (data.get("provenance") or {}).get(side)
+        if isinstance(described, dict):  # the head's folder was temporary and is gone: name the sides as the page does
+            described.update(label=label, plans=label, rules="rules/（两边相同）", corpus=corpus.name)
     return data
+
+
+def _what_if_diff(plans: Path, rules: Path, overrides: list[dict], head: Path, work: Path) -> str:
+    """The lines the overrides change. The what-if files are written back from their data (their
+    comments and layout gone), so they are compared with the same files written back unchanged,
+    not with the files as people wrote them, which would show every line as changed."""
+    from engine.diff import PlanSource
+    from engine.diff_provenance import yaml_diff
+
+    unchanged = write_what_if(plans, [{**override, "set": {}} for override in overrides], work)
+    return yaml_diff(PlanSource("生效方案", unchanged, rules), PlanSource("假设方案", head, rules))
 
 
 def _describe(override: dict) -> str:
     values = ", ".join(f"{path} = {value}" for path, value in override.get("set", {}).items())
     return f"{override.get('plan')}{' ' + str(override['revision']) if override.get('revision') else ''}: {values}"
+
+
+def headline(data: dict) -> list[tuple[str, str]]:
+    """What a reader must see before the report itself, as (key, sentence): the payout change,
+    and, where the report has them, claims failed on a side, deferred (pending on one side, not
+    money lost), moved to another revision, changes no claim reached, and each side's source.
+    Reports written before those keys existed show what they have."""
+    facts = [("payout", f"{_count(data.get('claims'))} 笔理赔，{_count(data.get('changed'))} 笔有变化；赔付 "
+                        f"{_yuan(_get(data, 'payout', 'base'))} → {_yuan(_get(data, 'payout', 'head'))}，"
+                        f"差额 {_yuan(_get(data, 'payout', 'delta'), signed=True)}")]
+    failed = data.get("failed") or {}
+    if failed.get("base") or failed.get("head"):
+        facts.append(("failed", f"校验失败（不计入赔付）：修改前 {_count(failed.get('base'))} 笔，修改后 {_count(failed.get('head'))} 笔"))
+    deferred = data.get("deferred") or {}
+    if deferred.get("claims"):
+        facts.append(("deferred", f"暂缓（一方待补材料，不是减少）：{_count(deferred['claims'])} 笔，"
+                                  f"{_yuan(deferred.get('base'))} → {_yuan(deferred.get('head'))}"))
+    moved = data.get("moved") or {}
+    if moved.get("claims"):
+        facts.append(("moved", f"改按另一版本理赔：{_count(moved['claims'])} 笔"))
+    if data.get("unexercised"):
+        facts.append(("unexercised", f"未被任何理赔触及的改动：{len(data['unexercised'])} 项（报告对它们没有结论）"))
+    if data.get("causes"):
+        facts.append(("causes", "变化最大的原因：" + "；".join(f"{CAUSE_KINDS.get(cause.get('kind'), cause.get('kind'))} {cause.get('key')}（{_count(cause.get('claims'))} 笔，"
+                                                       f"{_yuan(cause.get('delta'), signed=True)}）" for cause in data["causes"][:3])))
+    provenance = data.get("provenance") or {}
+    if isinstance(provenance.get("base"), dict) and isinstance(provenance.get("head"), dict):
+        facts.append(("provenance", "来源：" + " → ".join(_side(provenance[side]) for side in ("base", "head"))
+                                    + (f"；语料 {provenance['base'].get('corpus')}，SHA-256 {str(provenance['base'].get('sha256', ''))[:12]}"
+                                       if provenance["base"].get("corpus") else "")))
+    if data.get("yaml_diff"):
+        text = data["yaml_diff"] if isinstance(data["yaml_diff"], str) else "\n".join(map(str, data["yaml_diff"]))
+        files = sum(1 for line in text.splitlines() if line.startswith("+++ "))
+        facts.append(("yaml_diff", f"方案和规则文件的改动：{files} 个文件（报告末尾列出逐行差异）"))
+    return facts
+
+
+def _get(data: dict, *path: str) -> Any:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _count(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "?")
+
+
+def _yuan(value: Any, signed: bool = False) -> str:
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    sign = "+" if signed and amount > 0 else "−" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
+
+
+def _side(side: dict) -> str:
+    label = str(side.get("label") or "")
+    commit = str(side.get("commit") or "")
+    return f"{label}（{commit[:12]}）" if commit else label
 
 
 def report_json(data: Any) -> str:

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from engine.workbench.access import adjudicator_in_force, folders, require
 from engine.workbench.claim_form import FormError, nested, overrides_from_form
 from engine.workbench.diff_reports import (MAX_REPORT_BYTES, REPORT_POLICY, SHELF, ReportError, corpora, corpus_diff,
-                                           read_report, render, report_json)
+                                           headline, read_report, render, report_json)
 from engine.workbench.rendering import render as page
 
 router = APIRouter(prefix="/ui/diffs", include_in_schema=False)
@@ -31,7 +31,7 @@ def _shown(data: dict, name: str) -> Response:
     except ReportError as error:
         return page("diff_open.html", error=str(error))
     ticket = SHELF.put(html, name)
-    return page("diff_open.html", error=None, ticket=ticket, name=name, data=data, json_text=report_json(data))
+    return page("diff_open.html", error=None, ticket=ticket, name=name, data=data, facts=headline(data), json_text=report_json(data))
 
 
 @router.post("/open", dependencies=[require("read")])
