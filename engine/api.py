@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from engine.adjudicate import Firing, decide
-from engine.claims import claim_id_of, parse_claim
+from engine.claims import claim_id_of, locate_issues, parse_claim
 from engine.planset import PlanSet
-from engine.errors import ClaimError, LedgerError, RuleEvaluationError, quoted
+from engine.errors import ClaimError, Issue, LedgerError, RuleEvaluationError, quoted
 from engine.facts import build_diagnosis_facts, build_fact
 from engine.events import events_key, events_of_claim
 from engine.identity import claim_key, enrolments_of_claim, resolve_person
@@ -200,8 +200,13 @@ class Adjudicator:
                     claim = self.check_claim(parse_claim(raw))
                     checked.append((claim, *self.targets(claim)))
                 except ClaimError as error:
-                    error.claim_id = claim_id_of(raw)
-                    checked.append(error)
+                    located = ClaimError(locate_issues(error.issues, raw))
+                    located.claim_id = claim_id_of(raw)
+                    checked.append(located)
+                except Exception as error:  # as in _prepare: a defect costs this claim, never the batch
+                    failed = ClaimError([Issue(internal_error(error))])
+                    failed.claim_id = claim_id_of(raw)
+                    checked.append(failed)
             ready = [item for item in checked if not isinstance(item, ClaimError)]
             fired_iter = iter(self._evaluate([(claim, targets) for claim, targets, _ in ready]))
         result: list = []
@@ -224,7 +229,7 @@ class Adjudicator:
             targets, skipped = self.targets(claim)
             return claim, targets, skipped
         except ClaimError as error:
-            return ClaimFailure(claim_id=claim_id_of(raw), errors=[str(issue) for issue in error.issues])
+            return ClaimFailure(claim_id=claim_id_of(raw), errors=[str(issue) for issue in locate_issues(error.issues, raw)])
         except Exception as error:  # a defect must cost one claim, never the batch (and is reported as one)
             return ClaimFailure(claim_id=claim_id_of(raw), errors=[internal_error(error)])
 

@@ -358,6 +358,14 @@ def parse_claim(data: Any, source: str | None = None) -> Claim:
         raise ClaimError(issues) from None
 
 
+def locate_issues(issues: list[Issue], raw: Any) -> list[Issue]:
+    """The issues of a claim read from a file at its file and line: the checks that need the
+    plans (engine.planset) know only the JSON path."""
+    if not isinstance(raw, ClaimRecord):
+        return issues
+    return [issue if issue.file else raw.issue(issue.message, issue.path) for issue in issues]
+
+
 def claim_id_of(data: Any) -> str | None:
     """Best-effort claim id of raw input, for reporting a claim that failed validation: the id
     as the engine would keep it, or None when it is missing or itself invalid (a failure record

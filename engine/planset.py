@@ -96,6 +96,8 @@ class PlanSet:
         issues: list[Issue] = []
         seen_ids: set[str] = set()
         event = claim.event
+        if claim.member.birth_date > event.date:
+            issues.append(Issue(f"birth_date {claim.member.birth_date} is after the event ({event.date})", "$.member.birth_date"))
         unnamed_accident = event.kind == "hospital_stay" and event.cause == "accident" and event.accident_id is None
         counted_by: str | None = None  # a plan that keeps accumulators per accident
         for index, enrolment in enumerate(claim.enrolments):

@@ -49,11 +49,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from engine.api import Adjudicator
 from engine.errors import PlanError
 from engine.ledger import MemoryLedger
 from engine.model.decision import ClaimFailure
+from engine.model.testcase import Expectation
 from engine.yamlsource import read_yaml
 
 
@@ -107,6 +109,10 @@ def load_cases(path: Path | str) -> list[Case]:
             if not isinstance(expected, dict):
                 problems.append(document.issue("expect is a mapping (status, total, enrolments, ...)", where + ("expect",)))
                 continue
+            expect_problems = _expectation_issues(document, expected, where + ("expect",))
+            if expect_problems:
+                problems.extend(expect_problems)
+                continue
             expectations.append(expected)
             claim.setdefault("member", raw.get("member"))
             claim.setdefault("enrolments", raw.get("enrolments"))
@@ -117,6 +123,18 @@ def load_cases(path: Path | str) -> list[Case]:
     if problems:
         raise PlanError(problems)
     return cases
+
+
+def _expectation_issues(document, expected: dict, where: tuple) -> list:
+    """An `expect` block's shape (engine.model.testcase.Expectation), each problem at its line:
+    an amount that is not one, a list where a mapping belongs. Unknown keys are left to the run,
+    which names them as a mismatch."""
+    try:
+        Expectation.model_validate(expected)
+    except ValidationError as error:
+        return [document.issue(detail["msg"].removeprefix("Value error, "), where + tuple(detail["loc"]))
+                for detail in error.errors(include_url=False) if detail["type"] != "extra_forbidden"]
+    return []
 
 
 def selected(cases: list[Case], keywords: list[str]) -> list[Case]:

@@ -104,6 +104,10 @@ CASE_FILES = [
     pytest.param("cases:\n  - name: x\n    claims: [{claim_id: c1, expect: [1]}]\n", "expect", id="expect-not-a-mapping"),
     pytest.param("cases:\n  - just a name\n", "each case needs a name", id="case-not-a-mapping"),
     pytest.param(b"cases: \xff\n", "not UTF-8", id="not-utf8"),
+    pytest.param("cases:\n  - name: x\n    claims: [{claim_id: c1, expect: {total: ''}}]\n", "an expected amount",
+                 id="expected-amount-not-an-amount"),  # found by tests/fuzz.py: InvalidOperation traceback
+    pytest.param("cases:\n  - name: x\n    claims: [{claim_id: c1, expect: {enrolments: [e1]}}]\n", "enrolments",
+                 id="expected-enrolments-a-list"),
 ]
 
 

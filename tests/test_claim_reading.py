@@ -250,3 +250,30 @@ def test_adjudicate_and_diff_read_a_bad_byte_as_one_failed_claim(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(report.read_text(encoding="utf-8"))
     assert (summary["claims"], summary["failed"]["base"], summary["changed"]) == (3, 1, 0)
+
+
+def test_a_check_that_needs_the_plans_names_file_and_line_too(adjudicator, tmp_path):
+    """Found by fuzzing: an unknown plan or a birth date after the event (checked against the
+    loaded plans, after parsing) was reported by JSON path only, without file and line."""
+    bad = stay_claim("c-unknown-plan")
+    bad["enrolments"][0]["plan"] = "inpatient-medicl"
+    path = between(tmp_path, line(bad))
+    failure = assert_fails_alone(adjudicator, path, "unknown plan", where=f"{path}:2: $.enrolments[0].plan")
+    assert failure.claim_id == "c-unknown-plan"
+
+
+def test_a_defect_before_the_ledger_costs_one_claim_in_prepare_many_too(adjudicator, monkeypatch):
+    """The ledger-backed path (adjudicate --ledger, the service) prepares claims in batches: a
+    defect while checking one must fail that claim only, as in adjudicate_many."""
+    checked = adjudicator.plans.check_claim
+
+    def defective(claim):
+        if claim.claim_id == "c-defect":
+            raise OverflowError("date value out of range")
+        return checked(claim)
+
+    monkeypatch.setattr(adjudicator.plans, "check_claim", defective)
+    good, bad, after = adjudicator.prepare_many([stay_claim("g1"), stay_claim("c-defect"), stay_claim("g2")])
+    assert isinstance(bad, ClaimError) and bad.claim_id == "c-defect"
+    assert [str(issue) for issue in bad.issues] == [f"{INTERNAL_ERROR}: OverflowError: 'date value out of range'"]
+    assert good.claim.claim_id == "g1" and after.claim.claim_id == "g2"

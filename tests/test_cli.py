@@ -63,7 +63,10 @@ def test_a_bad_claim_is_reported_with_its_json_path_and_exit_2(tmp_path):
     assert result.exit_code == 2
     (failure,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert failure["claim_id"] == "c-06"
-    assert failure["errors"] == ["$.enrolments[0].units: plan inpatient-medical takes 1 to 3 units, got 5"]
+    line = next(number for number, text in enumerate((ROOT / "fixtures" / "claims-with-errors.jsonl").read_text().splitlines(), 1)
+                if '"c-06"' in text)
+    assert failure["errors"] == [f"{ROOT / 'fixtures' / 'claims-with-errors.jsonl'}:{line}: $.enrolments[0].units: "
+                                 "plan inpatient-medical takes 1 to 3 units, got 5"]
 
 
 def test_check_passes_on_the_bundled_plans_and_fails_on_a_broken_one(tmp_path):

@@ -4,7 +4,8 @@ events, and several enrolments of one member.
 
 Money travels as strings ("1234.50"), integers or JSON numbers; claim files are parsed with
 Decimal, so a number is read exactly as written, and more than two decimals are refused.
-Dates are ISO `YYYY-MM-DD`.
+Dates are ISO `YYYY-MM-DD`; money written as text is digits with at most two decimals
+(README, "Bad input": what is refused and why).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, StrictBool, StrictInt, field_validator
 
-from engine.model.types import ClaimMoney as Money
+from engine.model.types import ClaimDate, ClaimMoney as Money
 from engine.model.types import MAX_TEXT_LENGTH, ExternalId, FreeText, Identifier, IdNumber, Strict, not_before
 
 # Per-record limits (README, "Limits"): what one claim may hold.
@@ -36,7 +37,7 @@ class Member(Strict):
         default=None, description="resident ID number: when given, the member's identity (lifetime counters follow the person); masked in publicity")
     employer: FreeText | None = None
     gender: Literal["female", "male"]
-    birth_date: dt.date
+    birth_date: ClaimDate
     office: Identifier = Field(description="mutual-aid office (办事处), e.g. beijing, xizang")
     medical_insurance: Literal["urban_employee", "urban_rural_resident", "none"]
     employment: Literal["standard", "new_form", "retired"]
@@ -50,11 +51,11 @@ class Enrolment(Strict):
     units: StrictInt | None = Field(default=None, ge=1)
     tier: StrictInt | None = Field(default=None, ge=1)
     fee_paid: Money
-    start: dt.date
-    end: dt.date = Field(description="last day of cover, inclusive")
+    start: ClaimDate
+    end: ClaimDate = Field(description="last day of cover, inclusive")
     source: Literal["paid", "gift"] = "paid"
     fee_schedule: Literal["normal", "high_risk"] | None = Field(default=None, description="accident plans: which fee table was paid")
-    first_continuous_start: dt.date | None = Field(
+    first_continuous_start: ClaimDate | None = Field(
         default=None,
         description="start of the unbroken chain of renewals when earlier terms are not listed in the claim",
     )
@@ -72,7 +73,7 @@ class Enrolment(Strict):
 
 class Diagnosis(Strict):
     code: str = Field(min_length=3, max_length=MAX_CODE_LENGTH, description="ICD-10 code, WHO or national edition (C34.901)")
-    onset_date: dt.date | None = Field(default=None, description="first symptoms or diagnosis, for pre-existing checks")
+    onset_date: ClaimDate | None = Field(default=None, description="first symptoms or diagnosis, for pre-existing checks")
     findings: dict[Annotated[str, Field(max_length=MAX_CODE_LENGTH)], FindingValue] = Field(
         default_factory=dict, max_length=MAX_FINDINGS, description="key/value facts from the medical report")
 
@@ -115,8 +116,8 @@ class EventBase(Strict):
 
 class HospitalStay(EventBase, CareCosts):
     kind: Literal["hospital_stay"]
-    admission: dt.date
-    discharge: dt.date
+    admission: ClaimDate
+    discharge: ClaimDate
     cause: Cause
     accident_id: ExternalId | None = None
     designated: StrictBool = Field(description="basic-medical-insurance designated hospital (定点医院)")
@@ -141,7 +142,7 @@ class HospitalStay(EventBase, CareCosts):
 
 class DiseaseDiagnosis(EventBase):
     kind: Literal["diagnosis"]
-    diagnosis_date: dt.date
+    diagnosis_date: ClaimDate
     cause: Cause = "disease"
     accident_id: ExternalId | None = None
 
@@ -158,11 +159,11 @@ class Injury(Strict):
 class Accident(EventBase):
     kind: Literal["accident"]
     accident_id: ExternalId = Field(description="links later claims of the same accident")
-    accident_date: dt.date
+    accident_date: ClaimDate
     on_duty: StrictBool = False
     injuries: list[Injury] = Field(default_factory=list, max_length=MAX_LIST)
-    treatment_end: dt.date | None = None
-    death_date: dt.date | None = None
+    treatment_end: ClaimDate | None = None
+    death_date: ClaimDate | None = None
     medical: CareCosts | None = None
     cause: Literal["accident"] = "accident"
 
@@ -176,7 +177,7 @@ class Accident(EventBase):
 
 class Death(EventBase):
     kind: Literal["death"]
-    death_date: dt.date
+    death_date: ClaimDate
     cause: Cause
 
     @property
@@ -186,7 +187,7 @@ class Death(EventBase):
 
 class Maturity(Strict):
     kind: Literal["maturity"]
-    maturity_date: dt.date
+    maturity_date: ClaimDate
     alive: StrictBool = True
     cause: None = None
     circumstances: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)
@@ -202,7 +203,7 @@ Event = Annotated[Union[HospitalStay, DiseaseDiagnosis, Accident, Death, Maturit
 
 class Claim(Strict):
     claim_id: ExternalId
-    received: dt.date | None = None
+    received: ClaimDate | None = None
     member: Member
     enrolments: list[Enrolment] = Field(min_length=1, max_length=MAX_ENROLMENTS)
     event: Event

@@ -4,14 +4,28 @@ hold claims that are invalid on purpose (they expect the engine's error)."""
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from engine.model.claim import Enrolment, Event, Member
 from engine.model.types import Identifier, Strict
 
-ExpectedMoney = Any  # a number or a string such as "1234.50"; compared exactly as Decimal
+
+
+def _an_amount(value: Any) -> Any:
+    """An expected amount must be one (a number, or text such as "1234.50"): else the case
+    could never pass, and comparing it would fail."""
+    try:
+        if isinstance(value, bool) or not Decimal(str(value)).is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"an expected amount is a number such as \"1234.50\", got {value!r:.60}") from None
+    return value
+
+
+ExpectedMoney = Annotated[Any, AfterValidator(_an_amount)]  # compared exactly as Decimal
 
 
 class EnrolmentExpectation(Strict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -72,10 +74,52 @@ Money = Annotated[
     WithJsonSchema(MONEY_SCHEMA, mode="validation"),
 ]
 # Claims carry many amounts and arrive by the thousand: their money is checked natively by
-# pydantic (no Python callback). JSON is parsed with Decimal, so no float reaches it from files;
-# a float from a Python caller is read from its shortest repr and refused beyond two decimals.
+# pydantic, after one regular-expression match of text. JSON is parsed with Decimal, so no float
+# reaches it from files; a float from a Python caller is read from its shortest repr and refused
+# beyond two decimals. Money a claim writes as text: ASCII digits with at most two decimals, as
+# the schema says. Full-width or Arabic-Indic digits, exponents (7E+3), underscores, signs, thousands separators
+# and surrounding spaces are refused (Python's Decimal would read them all): an amount that a
+# partner's system formats oddly is a defect to report, not to guess at. JSON numbers are
+# numbers, read exactly, in any form JSON allows.
+_MONEY_TEXT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+_MONEY_TEXT_HINTS = (
+    (lambda text: text != text.strip(), "no spaces around it"),
+    (lambda text: not text.isascii(), "ASCII digits only, not full-width or another script's"),
+    (lambda text: text.strip("+- ").lower() in ("nan", "snan", "inf", "infinity"), "money must be a finite number"),
+    (lambda text: "e" in text.lower(), "no exponent"),
+    (lambda text: "_" in text, "no underscores"),
+    (lambda text: "," in text, "no thousands separators"),
+    (lambda text: text[:1] == "-", "money cannot be negative"),
+    (lambda text: text[:1] == "+", "no sign"),
+    (lambda text: re.fullmatch(r"[0-9]*\.[0-9]{3,}", text), "at most 2 decimal places: fen"),
+)
+
+
+def _claim_money_text(value: Any) -> Any:
+    if isinstance(value, str) and not _MONEY_TEXT.fullmatch(value):
+        why = next((f" ({hint})" for test, hint in _MONEY_TEXT_HINTS if value and test(value)), "")
+        raise ValueError(f"money as text is digits with at most two decimals, such as \"1234.50\"{why}; got {quoted(value)}")
+    return value
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _claim_date(value: Any) -> Any:
+    """A date in a claim is `YYYY-MM-DD` (or a date object from Python or YAML): a Unix
+    timestamp or a date-time is refused, not truncated to a day that may be the wrong one."""
+    if isinstance(value, dt.datetime) or not isinstance(value, (str, dt.date)):
+        kind = "a number" if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) else type(value).__name__
+        raise ValueError(f"a date is written YYYY-MM-DD, got {kind} {quoted(str(value))}")
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"a date is written YYYY-MM-DD, got {quoted(value)}")
+    return value
+
+
+ClaimDate = Annotated[dt.date, BeforeValidator(_claim_date)]
 ClaimMoney = Annotated[
     Decimal,
+    BeforeValidator(_claim_money_text),
     Field(ge=0, decimal_places=2, max_digits=20, allow_inf_nan=False, description="yuan with at most two decimals, e.g. \"1234.50\""),
     PlainSerializer(format_money, return_type=str, when_used="json"),
     WithJsonSchema(MONEY_SCHEMA, mode="validation"),
