@@ -362,26 +362,40 @@ def test_the_rule_library_lists_every_entry_linked_to_its_line(client):
     assert lists == {"critical-illness-severe": "35", "critical-illness-mild": "25", "female-special-disease": "12", "high-altitude": "13"}
 
 
-def test_only_the_entries_in_force_on_the_chosen_date(bundled_plans):
-    """An entry dated from 2025 is not in force for a 2024 term, and is from its first day on
-    (the dates as the loaded file states them; an undated entry is always in force)."""
-    import copy
-    import datetime as dt
+@pytest.fixture(scope="module")
+def dated_client(tokens_file, tmp_path_factory):
+    """The workbench on the bundled plans with a 2025 change to the libraries, dated as a product
+    team writes it (tests/test_dated_libraries.py): mild #26 thyroid-borderline-mild, clause
+    pneumonia-2025 in the medical group and circumstance e_scooter, each from 2025-01-01."""
+    from service_helpers import load_checked
+    from test_dated_libraries import rules_with_2025_change
 
-    from engine.workbench.disease_search import search
-    from engine.workbench.library_view import library_view
-    from engine.workbench.sources import _build
+    plans = load_checked(ROOT / "plans", rules_with_2025_change(tmp_path_factory.mktemp("dated")), "python")
+    with TestClient(make_app(plans, tokens_file)) as test_client:
+        yield test_client
 
-    index = _build(bundled_plans.adjudicator)
-    mild = index.list_files["critical-illness-mild"]
-    index.library_documents[mild] = document = copy.copy(index.library_documents[mild])
-    document.data = copy.deepcopy(document.data)
-    document.data["entries"][1]["effective_from"] = dt.date(2025, 1, 1)  # ami-mild, #2
-    found = lambda day: {f.entry.id for f in search(index, "I21", "critical-illness-mild", day)}  # noqa: E731
-    assert found(dt.date(2024, 12, 31)) == {"pci", "minimally-invasive-cabg"}
-    assert found(dt.date(2025, 1, 1)) == found(None) == {"ami-mild", "pci", "minimally-invasive-cabg"}
-    counts = lambda day: {s.id: s.in_force for s in library_view(index, day).lists}["critical-illness-mild"]  # noqa: E731
-    assert (counts(dt.date(2024, 6, 1)), counts(dt.date(2025, 6, 1))) == (24, 25)
+
+def test_only_the_entries_in_force_on_the_chosen_date(dated_client):
+    def library(on: str) -> tuple[dict, set]:
+        html = dated_client.get("/ui/library", params={"on": on}, headers=bearer("read")).text
+        return dict(re.findall(r'<tr data-list="([^"]+)" data-in-force="(\d+)"', html)), set(re.findall(r'data-entry="([^"]+)"', html))
+
+    lists, entries = library("2024-12-31")  # a 2024 term sees the library as it stood
+    assert lists["critical-illness-mild"] == "25" and not {"exclusions/pneumonia-2025", "circumstances/e_scooter"} & entries
+    lists, entries = library("2025-01-01")
+    assert lists["critical-illness-mild"] == "26" and {"exclusions/pneumonia-2025", "circumstances/e_scooter"} <= entries
+    every = dated_client.get("/ui/library", headers=bearer("read")).text
+    row = re.search(r'<tr data-entry="exclusions/pneumonia-2025">.*?</tr>', every, re.S).group(0)
+    assert "2025-01-01 起" in row and "medical" in row
+    plan = dated_client.get("/ui/plans/inpatient-medical/2024", headers=bearer("read")).text  # the group lists it, dated
+    assert re.search(r'<strong>肺炎（2025年起除外）</strong> <code>pneumonia-2025</code> （2025-01-01 起，按参保起期）', plan)
+
+    def mild(on: str) -> set:
+        html = dated_client.get("/ui/diseases", params={"q": "C73", "list": "critical-illness-mild", "on": on}, headers=bearer("read")).text
+        return set(re.findall(r'data-entry="critical-illness-mild/([^"]+)"', html))
+
+    assert "thyroid-borderline-mild" not in mild("2024-06-01") and "malignant-tumour-mild" in mild("2024-06-01")
+    assert mild("2025-06-01") == mild("") == mild("2024-06-01") | {"thyroid-borderline-mild"}
 
 
 def test_nothing_in_the_workbench_writes_the_ledger_or_the_plans(ledger_client, tmp_path):

@@ -3,8 +3,8 @@
 A query that reads as an ICD-10 code or range (`I21.0`, `C50`, `C00-C97`) finds the entries
 whose codes overlap it, as the engine matches codes (catalogue §1.3); a number (`5`, `#5`, `5号`)
 finds the entries of that number; anything else is looked for in the Chinese name and the id.
-With a date, only the entries in force on it (`engine.workbench.library_view`: the list's and
-the entry's effective dates).
+With a date, only the entries in force for a term starting on it, as the engine takes them
+(`RuleLibrary.as_of`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from engine.diseases import DiseaseDefinition
 from engine.icd import CodeSet, normalise_code, parse_spec
-from engine.workbench.library_view import Dates, dates_of
+from engine.workbench.library_view import Dates, dates_of, library_on
 from engine.workbench.plain import ConditionText, Sentence
 from engine.workbench.sources import SourceIndex, SourceLink
 
@@ -40,22 +40,19 @@ def search(index: SourceIndex, query: str, list_id: str | None = None, day: dt.d
     conditions = ConditionText(index.adjudicator.library)
     matcher = _matcher(query)
     found = []
+    in_force = library_on(index.adjudicator.library, day)
     for listing in index.adjudicator.library.disease_lists.values():
         if list_id and listing.id != list_id:
             continue
-        document = index.library_documents.get(index.list_files.get(listing.id, ""))
-        if not dates_of(document.data if document else None).holds_on(day):
-            continue
+        kept = {id(entry) for entry in in_force.disease_lists[listing.id].entries}
         for position, entry in enumerate(listing.entries):
             why = matcher(entry)
-            if why is None:
+            if why is None or id(entry) not in kept:
                 continue
             raw = index.disease_entry_data(listing.id, entry.path[1] if len(entry.path) > 1 else position)
-            if not dates_of(raw).holds_on(day):
-                continue
             criteria = conditions.render(raw["criteria"]) if raw.get("criteria") else None
             found.append(Found(listing.id, listing.title, entry, str(entry.codes).replace("-", "–"), criteria,
-                               index.library_link(index.list_files.get(listing.id, ""), entry.path), why, dates_of(raw)))
+                               index.library_link(index.list_files.get(listing.id, ""), entry.path), why, dates_of(entry)))
     return found
 
 

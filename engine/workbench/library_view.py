@@ -3,10 +3,8 @@ entries are in force on a chosen date: disease lists, exclusion clauses with the
 groups, circumstance codes, findings and offices, each linked to its YAML file and line.
 
 Entries are dated like plan revisions (catalogue 2024.1: an enrolment sees the library as it
-stood on its term's start): an entry with `effective_from` / `effective_to` is in force from the
-first day to the last, both included; an entry without them always is. Dates are read from the
-entry as written in the file the plan set was loaded from, so the page shows exactly the dates
-the engine was given.
+stood on its term's start). What is in force on a day is what the engine itself takes,
+`RuleLibrary.as_of(day)`; an undated entry is always in force.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.rules.compiler import RuleLibrary
 from engine.workbench.plain import ConditionText, Sentence
 from engine.workbench.sources import SourceIndex, SourceLink
 
@@ -23,11 +22,6 @@ from engine.workbench.sources import SourceIndex, SourceLink
 class Dates:
     start: dt.date | None = None
     end: dt.date | None = None
-
-    def holds_on(self, day: dt.date | None) -> bool:
-        if day is None:
-            return True
-        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
     @property
     def text(self) -> str:
@@ -44,24 +38,15 @@ class Dates:
         return self.start is not None or self.end is not None
 
 
-def dates_of(raw: Any) -> Dates:
-    """The `effective_from` / `effective_to` an entry carries (dates or ISO strings)."""
-    if not isinstance(raw, dict):
-        return Dates()
-    return Dates(_day(raw.get("effective_from")), _day(raw.get("effective_to")))
+def dates_of(entry: Any) -> Dates:
+    """The `effective_from` / `effective_to` of a loaded library entry (a disease definition, an
+    exclusion clause)."""
+    return Dates(getattr(entry, "effective_from", None), getattr(entry, "effective_to", None))
 
 
-def _day(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+def library_on(library: RuleLibrary, day: dt.date | None) -> RuleLibrary:
+    """The library as the engine takes it for a term starting on `day` (the whole one for none)."""
+    return library if day is None else library.as_of(day)
 
 
 @dataclass
@@ -92,9 +77,9 @@ class ListSummary:
     id: str
     title: str
     link: SourceLink
-    dates: Dates
     in_force: int
     total: int
+    dated: int  # entries with effective dates
 
 
 @dataclass
@@ -105,42 +90,42 @@ class LibraryView:
 
     @property
     def dated_entries(self) -> int:
-        return sum(entry.dates.dated for part in self.parts for entry in part.entries) + sum(
-            summary.dates.dated for summary in self.lists)
+        return sum(entry.dates.dated for part in self.parts for entry in part.entries) + sum(summary.dated for summary in self.lists)
 
 
 def library_view(index: SourceIndex, day: dt.date | None) -> LibraryView:
     library = index.adjudicator.library
+    in_force = library_on(library, day)
     conditions = ConditionText(library)
     lists = []
     for listing in library.disease_lists.values():
-        name = index.list_files.get(listing.id, "")
-        document = index.library_documents.get(name)
-        list_dates = dates_of(document.data if document else None)
-        raws = [index.disease_entry_data(listing.id, entry.path[1] if len(entry.path) > 1 else i)
-                for i, entry in enumerate(listing.entries)]
-        in_force = sum(list_dates.holds_on(day) and dates_of(raw).holds_on(day) for raw in raws)
-        lists.append(ListSummary(listing.id, listing.title, index.library_link(name), list_dates, in_force, len(raws)))
+        kept = {id(entry) for entry in in_force.disease_lists[listing.id].entries}
+        lists.append(ListSummary(listing.id, listing.title, index.library_link(index.list_files.get(listing.id, "")),
+                                 sum(id(entry) in kept for entry in listing.entries), len(listing.entries),
+                                 sum(dates_of(entry).dated for entry in listing.entries)))
 
     groups_of: dict[str, list[str]] = {}
     for group, members in library.groups.items():
         for clause in members:
             groups_of.setdefault(clause, []).append(group)
     clauses = []
-    for clause_id in library.exclusions:
+    for clause_id, clause in library.exclusions.items():
         raw = index.exclusion_data(clause_id)
-        dates = dates_of(raw)
-        entry = Entry(clause_id, str(raw.get("title", clause_id)), index.exclusion_link(clause_id) or SourceLink("rules", None),
-                      dates, dates.holds_on(day), note="、".join(groups_of.get(clause_id, [])))
+        entry = Entry(clause_id, clause.title, index.exclusion_link(clause_id) or SourceLink("rules", None),
+                      dates_of(clause), clause_id in in_force.exclusions, note="、".join(groups_of.get(clause_id, [])))
         if raw.get("when") is not None:
             entry.detail.append(("适用情形", conditions.render(raw["when"])))
         if raw.get("unless"):
             entry.detail.append(("但以下情形除外", conditions.render(raw["unless"])))
         clauses.append(entry)
     parts = [Part("exclusions", "除外责任条款", _file_of(index, "exclusions"), clauses)]
-    parts.append(_coded(index, day, "circumstances", "出险情形代码", "codes", "code"))
-    parts.append(_coded(index, day, "findings", "病历检查结论", "findings", "key"))
-    parts.append(_coded(index, day, "offices", "办事处", "offices", "code"))
+    circumstances = _coded(index, "circumstances", "出险情形代码", "codes", "code")
+    for entry in circumstances.entries:
+        entry.dates = Dates(*library.circumstance_dates.get(entry.key, (None, None)))
+        entry.in_force = entry.key in in_force.circumstances
+    parts.append(circumstances)
+    parts.append(_coded(index, "findings", "病历检查结论", "findings", "key"))
+    parts.append(_coded(index, "offices", "办事处", "offices", "code"))
     return LibraryView(day, lists, parts)
 
 
@@ -151,8 +136,9 @@ def _file_of(index: SourceIndex, kind: str) -> SourceLink | None:
     return None
 
 
-def _coded(index: SourceIndex, day: dt.date | None, kind: str, title: str, items: str, key: str) -> Part:
-    """A library file listing `{key: ..., title: ...}` entries (circumstances, findings, offices)."""
+def _coded(index: SourceIndex, kind: str, title: str, items: str, key: str) -> Part:
+    """A library file listing `{key: ..., title: ...}` entries (circumstances, findings, offices),
+    undated (the caller dates the ones the engine dates)."""
     entries = []
     for name, document in index.library_documents.items():
         data = document.data if isinstance(document.data, dict) else {}
@@ -161,9 +147,8 @@ def _coded(index: SourceIndex, day: dt.date | None, kind: str, title: str, items
         for position, raw in enumerate(data.get(items) or []):
             if not isinstance(raw, dict) or key not in raw:
                 continue
-            dates = dates_of(raw)
             entries.append(Entry(str(raw[key]), str(raw.get("title", raw[key])), index.library_link(name, (items, position)),
-                                 dates, dates.holds_on(day), note=_finding_type(raw) if kind == "findings" else ""))
+                                 Dates(), True, note=_finding_type(raw) if kind == "findings" else ""))
     return Part(kind, title, _file_of(index, kind), entries)
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.rules.compiler import CompiledPlan
+from engine.workbench.library_view import dates_of
 from engine.workbench.plain import FIELD_NAMES, ConditionText, Sentence, amount_text, value_name, yuan
 from engine.workbench.sources import SourceIndex, SourceLink
 
@@ -207,6 +208,9 @@ class PlanRenderer:
         data = self.index.exclusion_data(clause_id)
         link = self.index.exclusion_link(clause_id) or SourceLink("rules", None)
         item = Item(str(data.get("title", clause_id)), clause_id, link)
+        dated = dates_of(self.index.adjudicator.library.exclusions.get(clause_id))
+        if dated.dated:  # a dated clause applies to the terms starting within its dates only
+            item.note = f"（{dated.text}，按参保起期）"
         if "when" in data:
             item.rows.append(Row("适用情形", "when", sentence=self.conditions.render(data["when"]), link=link))
         if data.get("unless"):
