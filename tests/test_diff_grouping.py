@@ -45,3 +45,25 @@ def test_claims_of_a_member_listed_apart_are_adjudicated_together(adjudicator):
 def test_chunks_keep_a_member_together_in_first_appearance_order():
     chunks = [[json.loads(record.text)["claim_id"] for record in chunk] for chunk in member_chunks(CORPUS, size=1)]
     assert chunks == [["a-1", "a-2", "a-3"], ["b-1"]]
+
+
+# One person, p, whose ID number is on some claims and missing on others, and who also comes
+# under a second member id with that ID number: one person for the ledger, so one group here.
+# p-1: 15,000 (the cap); q-1: 3,450.00; p-2, p-3, p-4: the cap is used up → 0.00.
+ID_NUMBER = "11010519800501001X"
+ONE_PERSON = [stay("p-1", "p", "2024-05-01", "2024-05-11", "30000.00"),
+              stay("q-1", "q", "2024-05-01", "2024-05-11", "7400.00"),
+              stay("p-2", "p", "2024-06-01", "2024-06-11", "7400.00", id_number=ID_NUMBER),
+              stay("p-3", "p-second", "2024-08-01", "2024-08-11", "7400.00", id_number=ID_NUMBER.lower()),
+              stay("p-4", "P", "2024-10-01", "2024-10-11", "7400.00")]
+
+
+def test_a_person_with_and_without_an_id_number_is_one_person_in_the_diff(adjudicator):
+    totals = [r.decision.total for r in adjudicator.adjudicate_many([json.loads(line) for line in ONE_PERSON])]
+    assert totals == [Decimal("15000.00"), Decimal("3450.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00")]
+    chunks = [[json.loads(record.text)["claim_id"] for record in chunk] for chunk in member_chunks(ONE_PERSON, size=1)]
+    assert chunks == [["p-1", "p-2", "p-3", "p-4"], ["q-1"]]  # one person, in corpus order
+    source = PlanSource("plans", ROOT / "plans", ROOT / "rules")
+    summary = run_diff(ONE_PERSON, source, source, workers=1, chunk_claims=1)
+    # not 25,600.00: p-2 and p-3 as a second person would pay 3,450.00 and 3,700.00 on a fresh cap
+    assert summary.base_total == Decimal("18450.00") == summary.head_total

@@ -274,3 +274,24 @@ def test_the_migrations_build_the_tables_the_store_uses(tmp_path):
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     store.close()
     assert [d for d in differences if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")] == []
+
+
+def test_a_person_with_and_without_an_id_number_is_one_person(adjudicator, store):
+    """The ID number is missing on p-1 and p-4, given on p-2 and on p-3 (under another member
+    id): one person, whose 15,000 inpatient cap p-1 used up."""
+    def stay(claim_id, member_id, month, **member):
+        claim = copy.deepcopy(CLAIMS[0])
+        claim.update(claim_id=claim_id, member={**claim["member"], "member_id": member_id, **member})
+        claim["event"].update(admission=f"2024-{month:02d}-01", discharge=f"2024-{month:02d}-11", total="31000.00",
+                              fund_paid="1000.00", self_pay_in_scope="30000.00", self_pay_out_of_scope="0.00")
+        return claim
+
+    id_number = "11010519800501001X"
+    claims = [stay("p-1", "p", 5), stay("p-2", "p", 7, id_number=id_number), stay("p-3", "p-second", 9, id_number=id_number),
+              stay("p-4", "P ", 11)]
+    paid = [sum(Decimal(line["amount"]) for e in json.loads(s.decision_json)["enrolments"] if e["plan"] == "inpatient-medical"
+                for line in e["lines"]) for s in store.submit_many(adjudicator, claims)]
+    assert paid == [Decimal("15000.00"), 0, 0, 0]
+    people = {store.member_accumulators(who).person for who in ("p", "P", "p-second", id_number.lower())}
+    assert people == {"member:p"}
+    assert store.member_accumulators("p").aliases == ["id:11010519800501001X", "member:p", "member:p-second"]
