@@ -1,10 +1,12 @@
 """A worker process for the concurrency tests: submit the claims of a JSON file to a ledger,
-one transaction per claim, and print each outcome as a JSON line.
+a transaction per batch of 1 to 4 claims (as the service's group commit makes them), and
+print each outcome as a JSON line.
 
     python tests/ledger_worker.py LEDGER_URL CLAIMS.json START_FILE
 """
 
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -23,9 +25,16 @@ def main(url: str, claims_path: str, start_file: str) -> None:
     deadline = time.monotonic() + 60
     while not Path(start_file).exists() and time.monotonic() < deadline:  # start together, to race
         time.sleep(0.01)
-    for claim in claims:
-        submission = store.submit(adjudicator, claim)
-        print(json.dumps({"claim_id": submission.claim_id, "outcome": submission.outcome, "retries": submission.retries}), flush=True)
+    sizes = random.Random(claims_path)
+    start = 0
+    while start < len(claims):
+        batch = claims[start:start + sizes.randint(1, 4)]
+        start += len(batch)
+        for submission in store.submit_batch(adjudicator, batch):
+            if isinstance(submission, Exception):
+                raise submission
+            print(json.dumps({"claim_id": submission.claim_id, "outcome": submission.outcome, "retries": submission.retries}),
+                  flush=True)
     store.close()
 
 

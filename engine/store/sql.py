@@ -1,17 +1,19 @@
 """The claims store on a SQL database (SQLAlchemy Core): a SQLite file by default, PostgreSQL
 (psycopg 3) in production.
 
-One transaction per batch of claims (SQLite) or per claim (PostgreSQL). Inside it a session
-reads each person's accumulators, events and aliases once, decides the claims on them, and
-writes everything the batch recorded when it commits: claims, decision versions, accumulator
-rows (each write checks the row version it read), append-only entries, events and aliases.
+One transaction per batch of claims (the CLI's batches: 256 claims on SQLite, 32 on
+PostgreSQL; the service's group-commit batches). Inside it a session reads the batch's claim
+versions, aliases, and each person's accumulators and events in a few queries, decides the
+claims on them, and writes everything the batch recorded when it commits, a statement or two
+per table: claims, decision versions, accumulator rows (each write checks the row version it
+read), append-only entries, events, aliases and enrolments.
 
 Concurrency:
 - SQLite: every transaction starts with `BEGIN IMMEDIATE`, taking the database's write lock,
   so what a transaction read cannot change before it commits (WAL: readers are not blocked).
 - PostgreSQL: READ COMMITTED with transaction-scoped advisory locks, one per claim key and one
-  per person, taken before the claim's history is read, so two claims of one person are
-  decided one after the other. Every accumulator write still checks the version it read, and
+  per person, taken (sorted, a statement per set) before the history is read, so two claims
+  of one person are decided one after the other. Every accumulator write still checks the version it read, and
   new rows are inserted with ON CONFLICT DO NOTHING; a transaction that finds its reads stale,
   or loses a race on a new key or a deadlock, is rolled back and the claims are adjudicated
   again on the fresh history (bounded retries, engine.store.base).
@@ -28,10 +30,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Iterator, Sequence
 
-from sqlalchemy import and_, create_engine, event, select, text
+from sqlalchemy import and_, bindparam, create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from engine.errors import LedgerError
 from engine.identity import lookup_aliases
@@ -90,7 +91,9 @@ def sqlalchemy_url(url_or_path: str) -> str:
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
+        # pooled (QueuePool): a connection opened per transaction cost its PRAGMAs and, when it
+        # was the last one, a WAL checkpoint at every close
+        engine = create_engine(url, pool_size=4, max_overflow=8, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record):
@@ -107,7 +110,9 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock before reading history
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+    # no pre-ping (a round trip per transaction): a connection that died is a failed
+    # transaction (503, or the CLI's error), and SQLAlchemy then replaces the whole pool
+    return create_engine(url, pool_size=4, max_overflow=4)
 
 
 class _SqlSession:
@@ -137,6 +142,16 @@ class _SqlSession:
         if self.postgres and name not in self._locked:
             self.connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
             self._locked.add(name)
+
+    def _lock_all(self, names: list[str]) -> None:
+        """PostgreSQL: the advisory locks of `names` in one statement, in sorted order (two
+        batches that need the same locks take them in the same order: no deadlock)."""
+        wanted = sorted(set(names) - self._locked)
+        if self.postgres and wanted:
+            self.connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) "
+                                         "FROM (SELECT unnest(CAST(:names AS text[])) AS name ORDER BY 1) AS sorted"),
+                                    {"names": wanted}).all()
+            self._locked.update(wanted)
 
     def _load_person(self, person: str) -> None:
         if person in self._loaded:
@@ -217,12 +232,16 @@ class _SqlSession:
     def prefetch(self, keys: list[str], alias_lists: list[tuple[str, ...]]) -> None:
         """Read what a batch of claims needs in a few queries instead of a few per claim: their
         stored versions, the persons their aliases name, and those persons' accumulators and
-        events (SQLite holds the write lock for the batch; PostgreSQL batches are one claim,
-        locked and read claim by claim)."""
-        if self.postgres or not keys:
+        events. SQLite holds the write lock for the batch. PostgreSQL first takes the claims'
+        advisory locks, then the persons' (each set in one statement, sorted), and reads
+        history after them; a person the aliases did not foresee is locked when first read,
+        and an alias another writer recorded meanwhile makes the insert clash: a retry."""
+        if not keys:
             return
+        self._lock_all([f"claim:{key}" for key in keys])
         self.persons([alias for aliases in alias_lists for alias in aliases])
         people = {next((self._aliases[a] for a in aliases if a in self._aliases), aliases[0]) for aliases in alias_lists}
+        self._lock_all([f"person:{person}" for person in people])
         self._load_people(sorted(people - self._loaded))
         found: dict[str, list[StoredDecision]] = {key: [] for key in keys}
         for start in range(0, len(keys), 500):
@@ -320,35 +339,19 @@ class _SqlSession:
             "engine_version": self.store.engine_version, "decided_at": self.now})
 
     def flush(self) -> None:
-        """Write what the transaction recorded; a version that moved under us means a lost race."""
+        """Write what the transaction recorded, a few statements for the whole batch; a version
+        that moved under us, or a new key another writer inserted first, means a lost race."""
         connection = self.connection
         updates = []
         for key, value in self._changed.items():
             read_version = self._values[key][1]
             amount, unit = to_stored(value)
-            if read_version and not self.postgres:  # SQLite: the batch holds the write lock; one statement for all
-                updates.append({**{f"k_{name}": v for name, v in key_values(key).items()}, "read_version": read_version,
-                                "amount": amount, "unit": unit, "new_version": read_version + 1})
-            elif read_version:
-                updated = connection.execute(
-                    accumulators.update()
-                    .where(and_(*(accumulators.c[name] == v for name, v in key_values(key).items())),
-                           accumulators.c.version == read_version)
-                    .values(amount=amount, unit=unit, version=read_version + 1)
-                    .returning(accumulators.c.version))
-                if updated.first() is None:  # (rowcount is not reliable on every driver)
-                    raise Retry()
+            if read_version:
+                updates.append({**key_values(key), "read_version": read_version, "amount": amount, "unit": unit})
             else:
                 self._rows["accumulators"].append({**key_values(key), "amount": amount, "unit": unit, "version": 1})
         if updates:
-            from sqlalchemy import bindparam
-
-            statement = (accumulators.update()
-                         .where(and_(*(accumulators.c[name] == bindparam(f"k_{name}") for name in ACCUMULATOR_KEY)),
-                                accumulators.c.version == bindparam("read_version"))
-                         .values(amount=bindparam("amount"), unit=bindparam("unit"), version=bindparam("new_version")))
-            if connection.execute(statement, updates).rowcount != len(updates):
-                raise Retry()
+            self._update_accumulators(updates)
         for table, name in ((member_aliases, "member_aliases"), (claims, "claims"), (accumulators, "accumulators")):
             rows = self._rows.get(name)
             if rows:
@@ -361,16 +364,39 @@ class _SqlSession:
             insert = _dialect_insert(self.postgres)
             connection.execute(insert(enrolments).on_conflict_do_nothing(), self._rows["enrolments"])
 
+    def _update_accumulators(self, updates: list[dict]) -> None:
+        """Every changed accumulator in one statement, each only at the version it was read."""
+        if self.postgres:  # one UPDATE … FROM unnest(arrays): a round trip for the batch
+            columns = (*ACCUMULATOR_KEY, "read_version", "amount", "unit")
+            types = {"read_version": "integer", "amount": "bigint"}
+            arrays = ", ".join(f"CAST(:{name} AS {types.get(name, 'text')}[])" for name in columns)
+            matches = " AND ".join(f"a.{name} = v.{name}" for name in ACCUMULATOR_KEY)
+            statement = text(f"UPDATE accumulators AS a SET amount = v.amount, unit = v.unit, version = v.read_version + 1 "
+                             f"FROM unnest({arrays}) AS v({', '.join(columns)}) "
+                             f"WHERE {matches} AND a.version = v.read_version RETURNING a.version")
+            updated = self.connection.execute(statement, {name: [row[name] for row in updates] for name in columns}).all()
+            if len(updated) != len(updates):
+                raise Retry()
+            return
+        # SQLite: the batch holds the write lock; an executemany, counted
+        statement = (accumulators.update()
+                     .where(and_(*(accumulators.c[name] == bindparam(f"k_{name}") for name in ACCUMULATOR_KEY)),
+                            accumulators.c.version == bindparam("read_version"))
+                     .values(amount=bindparam("amount"), unit=bindparam("unit"), version=bindparam("read_version") + 1))
+        rows = [{**{f"k_{name}": row[name] for name in ACCUMULATOR_KEY}, "read_version": row["read_version"],
+                 "amount": row["amount"], "unit": row["unit"]} for row in updates]
+        if self.connection.execute(statement, rows).rowcount != len(rows):
+            raise Retry()
+
     def _insert_new(self, table, rows: list[dict]) -> None:
         """Insert rows whose keys must be new; one that another writer inserted first is a lost race."""
-        insert = _dialect_insert(self.postgres)
         if not self.postgres:  # under SQLite's write lock no one else inserts: a clash is a bug, and raises
             self.connection.execute(table.insert(), rows)
             return
+        insert = _dialect_insert(True)
         statement = insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
-        for row in rows:
-            if self.connection.execute(statement, row).first() is None:
-                raise Retry()
+        if len(self.connection.execute(statement, rows).all()) != len(rows):  # (one multi-row statement)
+            raise Retry()
 
 
 def _dialect_insert(postgres: bool):
@@ -392,7 +418,7 @@ class SqlStore(BaseStore):
         self.url = url
         self.engine = engine or make_engine(url)
         self.postgres = self.engine.dialect.name == "postgresql"
-        self.batch_size = 1 if self.postgres else 256
+        self.batch_size = 32 if self.postgres else 256  # PostgreSQL: other writers wait for fewer people's locks
         self.engine_version = engine_version()
 
     # -- schema ---------------------------------------------------------------------------------
