@@ -216,6 +216,10 @@ def test_a_value_that_is_not_whole_fen_is_refused_never_rounded():
     assert to_stored(Decimal("7.000")) == (700, "fen")
     with pytest.raises(ValueError, match="whole number of fen"):
         to_stored(Decimal("0.005"))
+    from engine.store.sql import entry_values
+
+    assert entry_values(Decimal("200.50"), Decimal(0)) == (20050, 0, "fen")  # a reversal to a whole 0 keeps the fen
+    assert entry_values(Decimal(0), Decimal("7880.00")) == (0, 788000, "fen") and entry_values(Decimal(2), Decimal(5)) == (2, 5, "count")
 
 
 def test_a_version_1_ledger_is_migrated_to_fen_with_its_history(backend_url):
@@ -232,11 +236,10 @@ def test_a_version_1_ledger_is_migrated_to_fen_with_its_history(backend_url):
     from engine.store.sql import SqlStore, sqlalchemy_url
 
     store = SqlStore(sqlalchemy_url(url))
-    with store.engine.begin() as connection:  # (a PostgreSQL test database arrives upgraded: start again)
-        for table in ("enrolments", "events", "entries", "accumulators", "decisions", "claims", "member_aliases", "alembic_version"):
-            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
-        if store.postgres:
-            connection.execute(text("DROP FUNCTION IF EXISTS ledger_append_only()"))
+    if store.postgres:  # a PostgreSQL test database arrives upgraded: start again (a SQLite one is a new file)
+        with store.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
     migrate.upgrade(store.engine, "0001_ledger")
     key = "'member:m', 'inpatient-medical', '2024-01-01', 'inpatient-reimbursement'"
     with store.engine.begin() as connection:

@@ -65,9 +65,13 @@ def from_stored(amount: int, unit: str) -> Decimal:
     return Decimal(amount).scaleb(-2) if unit == "fen" else Decimal(amount)
 
 
-def in_unit(value: Decimal, unit: str) -> int:
-    """`value` (an entry's before) in the unit of the value it became."""
-    return int(value.scaleb(2)) if unit == "fen" else int(value)
+def entry_values(before: Decimal, after: Decimal) -> tuple[int, int, str]:
+    """An entry's before and after in one unit: fen when either is money (a sum that falls to
+    a whole number, or a reversal to 0, keeps its fen), else a count."""
+    (stored_before, unit_before), (stored_after, unit_after) = to_stored(before), to_stored(after)
+    if unit_before == unit_after:
+        return stored_before, stored_after, unit_after
+    return int(before.scaleb(2)), int(after.scaleb(2)), "fen"
 
 
 def key_values(key: AccumulatorKey) -> dict:
@@ -276,9 +280,9 @@ class _SqlSession:
             before_version = self._values.get(change.key, (ZERO, 0))[1]
             self._values[change.key] = (change.after, before_version)
             self._changed[change.key] = change.after
-            after, unit = to_stored(change.after)
+            before, after, unit = entry_values(change.before, change.after)
             self._rows["entries"].append({"claim_key": key, "version": version, **key_values(change.key),
-                                          "before_amount": in_unit(change.before, unit), "after_amount": after,
+                                          "before_amount": before, "after_amount": after,
                                           "unit": unit, "recorded_at": self.now})
         if recording is not None:
             for alias in recording.aliases:
