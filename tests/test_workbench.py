@@ -114,6 +114,7 @@ def test_the_timeline_and_two_revisions_side_by_side(client):
     row = re.search(r'<tr class="changed"><th>保障责任 › 住院医疗费用补助 › 保障期内限额</th>(.*?)</tr>', compare, re.S)
     assert row and "每份 ¥15,000.00" in row.group(1) and "每份 ¥20,000.00" in row.group(1)
     assert "超过 ¥30,000.00 部分按 70%" in compare
+    assert "免赔额与分段比例 › 第 1 项（当基本医保类型为城镇职工医保） › 分段比例" in compare  # a schedule is named by its condition
     # 2025 is open-ended: the 2024 end date is a field the newer revision no longer has.
     assert re.search(r'<tr class="removed"><th>失效日期（参保起期）</th>\s*<td>2024-12-31 .*?（无此项）.*?删除</td>', compare, re.S)
     assert '<tr class="same">' not in compare

@@ -223,6 +223,7 @@ def test_a_diff_report_opens_in_its_frame(page, base_url, adjudicator, tmp_path)
     report = page.frame_locator("#report-frame")
     report.locator("h1").wait_for()
     assert "main → cap 20000" in report.locator("h1").inner_text()
+    assert f"差额 +¥{summary.delta:,.2f}" in page.inner_text("[data-fact='payout']")  # the headline above the report
     assert f"+{summary.delta:,.2f}".replace(",", "") in report.locator("body").inner_text().replace(",", "")
     shot(page, "diff-report")
     assert page.console.errors == []

@@ -9,7 +9,7 @@ so a benefit inserted in the middle of a list compares with its namesake, not it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from engine.rules.compiler import CompiledPlan
 from engine.workbench.plan_view import AMOUNT_KEYS, CONDITION_KEYS, KEY_LABELS, PlanRenderer
@@ -31,23 +31,26 @@ class PlanField:
         return ".".join(str(part) for part in self.key)
 
 
-def plan_fields(compiled: CompiledPlan) -> list[PlanField]:
+def plan_fields(compiled: CompiledPlan, describe: Callable[[dict], str | None] | None = None) -> list[PlanField]:
+    """`describe` names a list item that has neither id nor title (a schedule: by its `when`)."""
     data = compiled.plan.model_dump(mode="python", exclude_unset=True)
-    return list(_walk(data, (), (), ()))
+    return list(_walk(data, (), (), (), describe))
 
 
-def _walk(value: Any, key: tuple, path: tuple, labels: tuple) -> Iterator[PlanField]:
+def _walk(value: Any, key: tuple, path: tuple, labels: tuple, describe=None) -> Iterator[PlanField]:
     last = str(key[-1]) if key else ""
     if isinstance(value, dict) and value and last not in WHOLE:
         for name, item in value.items():
             if name == "title" and len(value) > 1 and "id" in value:
                 continue  # the item's title names it; it is shown in its label
-            yield from _walk(item, key + (name,), path + (name,), labels + (KEY_LABELS.get(name, name),))
+            yield from _walk(item, key + (name,), path + (name,), labels + (KEY_LABELS.get(name, name),), describe)
     elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value) and last not in WHOLE:
         for index, item in enumerate(value):
             name = item.get("id", index)
             title = item.get("title") or (name if isinstance(name, str) else f"第 {index + 1} 项")
-            yield from _walk(item, key + (name,), path + (index,), labels + (str(title),))
+            described = describe(item) if describe and not item.get("title") and not isinstance(name, str) else None
+            title = f"{title}（{described}）" if described else title
+            yield from _walk(item, key + (name,), path + (index,), labels + (str(title),), describe)
     else:
         yield PlanField(key, path, " › ".join(labels), value)
 
@@ -65,8 +68,11 @@ class ComparedField:
 def compare(renderer: PlanRenderer, a: CompiledPlan, b: CompiledPlan) -> list[ComparedField]:
     """Every field of both revisions, in the order of `a` with `b`'s new fields after their
     predecessor."""
-    a_fields = {f.key: f for f in plan_fields(a)}
-    b_fields = {f.key: f for f in plan_fields(b)}
+    def describe(item: dict) -> str | None:
+        return "当" + renderer.conditions.render(item["when"]).flat() if item.get("when") else None
+
+    a_fields = {f.key: f for f in plan_fields(a, describe)}
+    b_fields = {f.key: f for f in plan_fields(b, describe)}
     order = list(a_fields)
     for position, key in enumerate(b_fields):
         if key not in a_fields:

@@ -21,8 +21,9 @@ router = APIRouter(prefix="/ui/diffs", include_in_schema=False)
 async def diffs(request: Request) -> Response:
     adjudicator = adjudicator_in_force(request)
     plans = [(plan_id, revisions[-1].plan.title) for plan_id, revisions in sorted(adjudicator.revisions.items())]
-    return page("diffs.html", corpora=[path.name for path in corpora(folders(request).corpora)], plans=plans,
-                folder=folders(request).corpora, max_report=MAX_REPORT_BYTES)
+    names = [path.name for path in corpora(folders(request).corpora)]
+    chosen = next((name for name in names if "corpus" in name), names[0] if names else "")  # a corpus before a file of claims
+    return page("diffs.html", corpora=names, chosen=chosen, plans=plans, folder=folders(request).corpora, max_report=MAX_REPORT_BYTES)
 
 
 def _shown(data: dict, name: str) -> Response:
