@@ -390,6 +390,9 @@ def test_only_the_entries_in_force_on_the_chosen_date(dated_client):
     assert "2025-01-01 起" in row and "medical" in row
     plan = dated_client.get("/ui/plans/inpatient-medical/2024", headers=bearer("read")).text  # the group lists it, dated
     assert re.search(r'<strong>肺炎（2025年起除外）</strong> <code>pneumonia-2025</code> （2025-01-01 起，按参保起期）', plan)
+    assert re.findall(r'data-segment="([^"]+)"', plan) == []  # 2024 ends 2024-12-31: one library view
+    open_ended = dated_client.get("/ui/plans/critical-illness/2024", headers=bearer("read")).text  # runs on into 2025
+    assert re.findall(r'data-segment="([^"]+)"', open_ended) == ["2025-01-01"]
 
     def mild(on: str) -> set:
         html = dated_client.get("/ui/diseases", params={"q": "C73", "list": "critical-illness-mild", "on": on}, headers=bearer("read")).text
