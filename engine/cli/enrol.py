@@ -33,6 +33,9 @@ def enrol(
     plan: Optional[str] = typer.Option(None, "--plan", help="the plan of rows that name none (id or Chinese title)"),
     units: Optional[int] = typer.Option(None, "--units", help="the units (or tier) everyone in the application takes"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="write the whole result as JSON"),
+    ledger: Optional[str] = typer.Option(None, "--ledger", envvar="ADJUDICATOR_LEDGER",
+                                         help="record an accepted application's members and enrolments in this ledger "
+                                              "(once: the same application again changes nothing)"),
     plans: Path = PlansOption,
     rules: Path = RulesOption,
 ) -> None:
@@ -64,7 +67,30 @@ def enrol(
         except OutputError as error:
             fail(error)
     if not result.accepted:
+        if ledger:
+            err.print("nothing recorded: the application was refused", markup=False)
         raise typer.Exit(1)
+    if ledger:
+        _record(ledger, result)
+
+
+def _record(ledger: str, result) -> None:
+    from engine.cli.ledger import open_ledger
+    from engine.enrolment.ledger import record_application
+    from engine.errors import EngineError
+
+    store = open_ledger(ledger)
+    try:
+        recorded = record_application(store, result)
+    except EngineError as error:
+        err.print(f"error: nothing recorded: {error}", markup=False)
+        raise typer.Exit(1)
+    finally:
+        store.close()
+    if recorded.status == "already_recorded":
+        out.print(f"this application was recorded on {recorded.recorded_at:%Y-%m-%d %H:%M} UTC: nothing changed", markup=False)
+    else:
+        out.print(f"recorded in the ledger: {recorded.members} member(s), {recorded.enrolments} enrolment(s)", markup=False)
 
 
 def _print_plan(decided) -> None:

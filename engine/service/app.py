@@ -25,13 +25,13 @@ from engine.service.openapi import build_openapi
 from engine.service.plan_registry import LoadedPlans, PlanRegistry, PlanSetRejected
 from engine.service.problems import Problem, handle_problem, problem_response
 from engine.service.refusals import REFUSED, handle_refusal
-from engine.service.routers import admin, claims, corrections, health, members, office, plans, simulations
+from engine.service.routers import admin, claims, corrections, enrolment, health, members, office, plans, simulations
 from engine.service.settings import ServiceSettings
 from engine.store import open_store
 from engine.workbench import router as workbench
 
 ROUTERS = (health.router, plans.router, simulations.router, claims.router, members.router, admin.router, corrections.router,
-           office.router, workbench)
+           office.router, enrolment.router, workbench)
 VERSION = "0.1.0"
 log = logging.getLogger("uvicorn.error").getChild("adjudicator")  # shown by uvicorn's log configuration
 

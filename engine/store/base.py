@@ -96,9 +96,17 @@ class BaseStore:
 
     # -- shared steps ---------------------------------------------------------------------------
 
+    def _complete(self, raws: list[Any]) -> list[Any]:
+        """Claims completed from what the store knows of their members (a SQL store: the
+        enrolment applications it recorded, engine.enrolment.ledger), or the ClaimError that
+        refuses one; the memory store takes claims as they come."""
+        return raws
+
     def _submit_batch(self, adjudicator: Adjudicator, raws: list[Any]) -> list:
         """Outcomes in order: a Submission, or the exception that refused the claim."""
-        prepared = adjudicator.prepare_many(raws)
+        completed = self._complete(raws)
+        ready = iter(adjudicator.prepare_many([raw for raw in completed if not isinstance(raw, ClaimError)]))
+        prepared = [raw if isinstance(raw, ClaimError) else next(ready) for raw in completed]
         payloads = {index: canonical_payload(item.claim) for index, item in enumerate(prepared) if isinstance(item, Prepared)}
         for attempt in range(MAX_RETRIES + 1):
             try:

@@ -425,6 +425,11 @@ class SqlStore(BaseStore):
         self.batch_size = 32 if self.postgres else 256  # PostgreSQL: other writers wait for fewer people's locks
         self.engine_version = engine_version()
 
+    def _complete(self, raws):
+        from engine.enrolment.ledger import complete_claims
+
+        return complete_claims(self, raws)
+
     # -- schema ---------------------------------------------------------------------------------
 
     def revision(self) -> str | None:

@@ -145,4 +145,23 @@ audit_log = Table(
     Index("ix_audit_log_claim", "claim_key"),
 )
 
+applications = Table(
+    "applications", metadata,
+    Column("digest", String(64), primary_key=True, comment="SHA-256 of what the application asks"),
+    Column("employer", String(KEY), nullable=False),
+    Column("office", String(KEY), nullable=False),
+    Column("term_start", String(10), nullable=False),
+    Column("result", Text, nullable=False, comment="the decided application as JSON"),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+members = Table(
+    "members", metadata,
+    Column("person", String(KEY), nullable=False),
+    Column("application", String(64), nullable=False),
+    Column("member", Text, nullable=False, comment="the member as the application gave it (JSON)"),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("person", "application"),
+)
+
 APPEND_ONLY = ("entries", "decisions", "events", "enrolments", "audit_log")
