@@ -68,8 +68,12 @@ def test_an_accepted_application_is_recorded_once_and_claims_name_only_the_membe
     contradicting = json.loads(json.dumps(inline))
     contradicting.update(claim_id="k-3", event=dict(STAY, admission="2024-08-01", discharge="2024-08-03"))
     contradicting["enrolments"][0].update(units=2, fee_paid="120.00", end="2025-01-31")
+    contradicting["member"]["birth_date"] = "1980-01-01"
     unknown = {"claim_id": "k-4", "member": {"member_id": "nobody-here"}, "event": STAY}
-    k1, k2, k3, k4 = adjudicate(tmp_path, ledger, [only_member, inline, contradicting, unknown])
+    other = "female" if rows[3]["gender"] == "male" else "male"
+    wrong_gender = {"claim_id": "k-5", "member": {"member_id": member_id, "gender": other},
+                    "event": dict(STAY, admission="2024-09-01", discharge="2024-09-03")}
+    k1, k2, k3, k4, k5 = adjudicate(tmp_path, ledger, [only_member, inline, contradicting, unknown, wrong_gender])
     assert (k1["status"], k1["total"]) == ("paid", "2500.00")
     assert [e["enrolment_id"] for e in k1["enrolments"]] == [f"inpatient-medical:2024-01-01:{member_id}"]
     assert (k2["status"], k2["total"]) == ("paid", "500.00")  # deductible used by k-1: 1,000 × 50%
@@ -77,7 +81,9 @@ def test_an_accepted_application_is_recorded_once_and_claims_name_only_the_membe
     assert "$.enrolments[0].units" in errors and "the claim says 2" in errors and "says 1" in errors
     assert "$.enrolments[0].fee_paid" in errors and "120.00" in errors and "60.00" in errors
     assert "$.enrolments[0].end" in errors and "2025-01-31" in errors
+    assert "$.member.birth_date" in errors and "1980-01-01" in errors and rows[3]["birth_date"].isoformat() in errors
     assert "$.enrolments" in " ".join(k4["errors"]) and "ledger" in " ".join(k4["errors"])
+    assert "$.member.gender" in " ".join(k5["errors"])
 
 
 def test_a_refused_application_records_nothing(tmp_path):

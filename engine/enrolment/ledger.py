@@ -254,12 +254,17 @@ def _complete(raw: Any, person_of: dict, applied: dict, data: dict) -> Any:
         completed["member"] = {**{name: recorded.get(name) for name in ("member_id", *MEMBER_FIELDS) if recorded.get(name) is not None},
                                **given}
     if "enrolments" not in raw:
+        differences = _member_differences(raw.get("member"), data.get(person))
+        if differences:
+            error = ClaimError(differences)
+            error.claim_id = raw.get("claim_id") if isinstance(raw.get("claim_id"), str) else None
+            return error
         mine = [row for (who, _plan, _start), row in sorted(applied.items(), key=lambda kv: kv[0]) if who == person]
         if not mine:
             return _refused(raw, "$.enrolments", f"member {member_id!r} has no enrolment in the ledger: list the claim's enrolments")
         completed["enrolments"] = [_as_claim_enrolment(row) for row in mine]
         return completed
-    issues = []
+    issues = _member_differences(raw.get("member"), data.get(person))
     for index, enrolment in enumerate(raw["enrolments"] if isinstance(raw["enrolments"], list) else []):
         if not isinstance(enrolment, dict):
             continue
@@ -278,6 +283,20 @@ def _complete(raw: Any, person_of: dict, applied: dict, data: dict) -> Any:
         error.claim_id = raw.get("claim_id") if isinstance(raw.get("claim_id"), str) else None
         return error
     return completed if _needs_member(raw) else raw
+
+
+def _member_differences(given: Any, recorded: dict | None) -> list[Issue]:
+    """The person's identity data a claim states otherwise than the application did."""
+    if not isinstance(given, dict) or recorded is None:
+        return []
+    issues = []
+    for name in ("id_number", "gender", "birth_date"):
+        ours, theirs = given.get(name), recorded.get(name)
+        if ours is None or theirs is None:
+            continue
+        if str(ours).strip().upper() != str(theirs).strip().upper():
+            issues.append(Issue(f"the claim says {ours}, the union's application recorded {theirs}", f"$.member.{name}"))
+    return issues
 
 
 def _as_claim_enrolment(row) -> dict:
