@@ -341,3 +341,28 @@ def test_office_documents_from_the_ledger_leave_void_claims_out(tmp_path, bundle
         assert client.get("/v1/offices/lanzhou/publicity/2024-13", headers=bearer("read")).status_code == 422
         assert client.get(f"/v1/offices/lanzhou/publicity/{month}", headers=bearer("adjudicate")).status_code == 403
     store.close()
+
+
+def test_after_an_appeal_changes_the_stay_only_the_new_dates_count_as_recorded(tmp_path, adjudicator):
+    """c-05 recorded for 10-11..10-30, appealed with the discharge corrected to 10-20: a stay of
+    10-25..10-28 sent later shares no night with the corrected stay, so it is no duplicate."""
+    store = open_store(str(tmp_path / "ledger.db"))
+    try:
+        store.submit(adjudicator, CLAIMS["c-05"])
+        corrected = copy.deepcopy(CLAIMS["c-05"])
+        corrected["event"]["discharge"] = "2024-10-20"
+        done = readjudicate(store, adjudicator, "m-1001", reason="出院日期更正", actor="officer-wang",
+                            appeals={"c-05": corrected}, record=True)
+        assert done.recorded and done.changed[0].payload_changed
+        later = copy.deepcopy(CLAIMS["c-05"])
+        later["claim_id"] = "c-06"
+        later["event"].update(admission="2024-10-25", discharge="2024-10-28")
+        decision = json.loads(store.submit(adjudicator, later).decision_json)
+        assert decision["status"] != "suspected_duplicate", decision.get("suspected_duplicate")
+        overlapping = copy.deepcopy(later)
+        overlapping["claim_id"] = "c-07"
+        overlapping["event"].update(admission="2024-10-15", discharge="2024-10-18")
+        assert json.loads(store.submit(adjudicator, overlapping).decision_json)["status"] == "suspected_duplicate"
+        assert store.verify() == []
+    finally:
+        store.close()

@@ -184,21 +184,44 @@ class _SqlSession:
 
     def _drop_voided(self, people: Sequence[str]) -> None:
         """Events of a claim whose newest version is void are not recorded events any more (a
-        claim sent again is not a duplicate of a voided one). Only claims with a second version
-        can be void, so this reads few rows."""
+        claim sent again is not a duplicate of a voided one); a claim whose newest version was
+        decided on another payload (an appeal's new evidence, a pending claim completed) counts
+        only the events of that payload. Only claims with a second version qualify, so this
+        reads few rows."""
         keys = sorted({record.claim_id for person in people for record in self._events.get(person, ())})
         if not keys:
             return
-        newest: dict[str, tuple[int, str]] = {}
+        newest: dict[str, tuple[int, str, str]] = {}
         for start in range(0, len(keys), 500):
-            for row in self.connection.execute(select(decisions.c.claim_key, decisions.c.version, decisions.c.status)
+            for row in self.connection.execute(select(decisions.c.claim_key, decisions.c.version, decisions.c.status,
+                                                      decisions.c.payload_sha256)
                                                .where(decisions.c.claim_key.in_(keys[start:start + 500]), decisions.c.version > 1)):
-                if row.version > newest.get(row.claim_key, (0, ""))[0]:
-                    newest[row.claim_key] = (row.version, row.status)
-        voided = {key for key, (_version, status) in newest.items() if status == "void"}
-        if voided:
+                if row.version > newest.get(row.claim_key, (0, "", ""))[0]:
+                    newest[row.claim_key] = (row.version, row.status, row.payload_sha256)
+        if not newest:
+            return
+        voided = {key for key, (_version, status, _sha) in newest.items() if status == "void"}
+        kept: dict[str, set[EventRecord]] = {}
+        others = sorted(set(newest) - voided)
+        if others:
+            first = dict(self.connection.execute(select(claims.c.claim_key, claims.c.payload_sha256)
+                                                 .where(claims.c.claim_key.in_(others))).all())
+            for key in others:
+                version, _status, sha = newest[key]
+                if first.get(key) not in (None, sha):
+                    kept[key] = self._events_of_version(key, version)
+        if voided or kept:
             for person in people:
-                self._events[person] = [record for record in self._events.get(person, ()) if record.claim_id not in voided]
+                self._events[person] = [record for record in self._events.get(person, ()) if record.claim_id not in voided
+                                        and (record.claim_id not in kept or record in kept[record.claim_id])]
+
+    def _events_of_version(self, key: str, version: int) -> set[EventRecord]:
+        from engine.claims import parse_claim
+        from engine.events import events_of_claim
+
+        payload = self.connection.execute(select(decisions.c.payload).where(decisions.c.claim_key == key,
+                                                                            decisions.c.version == version)).scalar_one()
+        return set(events_of_claim(parse_claim(json.loads(payload))))
 
     def value(self, key: AccumulatorKey) -> Decimal:
         if key.member not in self._loaded:
