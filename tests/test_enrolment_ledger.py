@@ -129,3 +129,25 @@ def test_enrolment_applications_over_http(tmp_path, bundled_plans, tokens_file):
         decided = client.post("/v1/claims", json=claim, headers=bearer("adjudicate"))
         assert decided.status_code == 201 and decided.json()["total"] == "2500.00"
     store.close()
+
+
+def test_an_appeal_may_name_only_the_member(tmp_path, adjudicator):
+    """k-1 appealed with a corrected in-scope amount of 6,500.00: (6,500 − 500) × 50% = 3,000.00."""
+    from engine.store.corrections import readjudicate
+
+    ledger = tmp_path / "ledger.db"
+    rows = staff(10, 10, units=1)
+    assert cli("enrol", str(write_xlsx(tmp_path / "a.xlsx", rows, application=APPLICATION)), "--ledger", str(ledger)).exit_code == 0
+    member_id = rows[0]["id_number"]
+    (k1,) = adjudicate(tmp_path, ledger, [{"claim_id": "k-1", "member": {"member_id": member_id}, "event": STAY}])
+    assert k1["total"] == "2500.00"
+    store = open_store(str(ledger))
+    try:
+        evidence = {"claim_id": "k-1", "member": {"member_id": member_id}, "event": dict(STAY, self_pay_in_scope="6500.00",
+                                                                                          total="10000.00", fund_paid="3000.00")}
+        done = readjudicate(store, adjudicator, member_id, reason="发票更正", actor="officer-wang",
+                            appeals={"k-1": evidence}, record=True)
+        assert [(rerun.new_status, f"{rerun.new_total:.2f}", rerun.version) for rerun in done.changed] == [("paid", "3000.00", 2)]
+        assert store.verify() == []
+    finally:
+        store.close()

@@ -340,6 +340,12 @@ def readjudicate(store, adjudicator, member: str, *, reason: str, actor: str, ap
     _sql_store(store)
     reason, actor = _text(reason, "reason", MAX_REASON), _text(actor, "name of who decides again", MAX_ACTOR)
     wanted = _appeal_payloads(adjudicator, appeals or {})
+    for key, raw in wanted.items():  # new evidence may name only the member, as any claim may
+        if raw is not None:
+            (completed,) = store._complete([raw])
+            if isinstance(completed, ClaimError):
+                raise CorrectionError(f"the new evidence for claim {key!r}: " + "; ".join(str(issue) for issue in completed.issues))
+            wanted[key] = completed
 
     def run() -> Readjudication:
         with store._transaction(read_only=not record) as session:
