@@ -2,7 +2,11 @@
 .csv), and building the month's publicity and the report from N decided claims. Prints rows per
 second, wall time and peak RSS, with the load average (the machine is shared).
 
-    python bench/office.py [--staff 50000] [--claims 20000]
+    python bench/office.py [--staff 50000] [--claims 20000] [--member-claims 200]
+
+`--member-claims N`: one member's N stays recorded in a SQLite ledger, the first voided, the
+member decided again (preview, then recorded: every later claim moves), and the month's
+publicity read back from the ledger.
 """
 
 from __future__ import annotations
@@ -105,15 +109,62 @@ def bench_publicity(adjudicator, count: int) -> None:
     print(f"(adjudicating the {count:,} claims in memory took {adjudicated:.1f} s; peak RSS {rss_mb():.0f} MB)")
 
 
+def bench_corrections(adjudicator, count: int, folder: Path) -> None:
+    from engine.office.publicity import build_publicity
+    from engine.office.records import from_ledger
+    from engine.store import open_store
+    from engine.store.corrections import readjudicate, void_claim
+
+    member = {"member_id": "m-1", "name": "王小明", "id_number": "11010519491231002X", "employer": "某某集团", "gender": "male",
+              "birth_date": "1979-03-15", "office": "beijing", "medical_insurance": "urban_employee", "employment": "standard"}
+    enrolments = [{"enrolment_id": "e", "plan": "inpatient-medical", "units": 3, "fee_paid": "180.00", "start": "2024-01-01",
+                   "end": "2024-12-31"}, {"enrolment_id": "h", "plan": "hospital-allowance", "units": 1, "fee_paid": "30.00",
+                                          "start": "2024-01-01", "end": "2024-12-31"}]
+    claims = []
+    for index in range(count):  # same-day stays on distinct days (beyond 270 claims some repeat a day: duplicates)
+        day = dt.date(2024, 4, 1) + dt.timedelta(days=index % 270)
+        claims.append({"claim_id": f"s-{index}", "member": member, "enrolments": enrolments,
+                       "event": {"kind": "hospital_stay", "admission": day.isoformat(), "discharge": day.isoformat(),
+                                 "cause": "disease", "designated": True, "total": "900.00", "fund_paid": "300.00",
+                                 "self_pay_in_scope": "600.00", "self_pay_out_of_scope": "0.00", "diagnoses": [{"code": "J18.9"}]}})
+    store = open_store(str(folder / "ledger.db"))
+    try:
+        started = time.perf_counter()
+        list(store.submit_many(adjudicator, claims))
+        recorded = time.perf_counter() - started
+        started = time.perf_counter()
+        void_claim(store, "s-0", "bench", "bench")
+        voided = time.perf_counter() - started
+        started = time.perf_counter()
+        preview = readjudicate(store, adjudicator, "m-1", reason="bench", actor="bench")
+        shown = time.perf_counter() - started
+        started = time.perf_counter()
+        done = readjudicate(store, adjudicator, "m-1", reason="bench", actor="bench", record=True, expected=preview.digest)
+        written = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = len(build_publicity(from_ledger(store), "beijing", dt.date.today().strftime("%Y-%m")).rows)
+        published = time.perf_counter() - started
+        drift = store.verify()
+    finally:
+        store.close()
+    print(f"corrections, one member with {count:,} claims on SQLite: recorded in {recorded:.2f} s; void {voided * 1000:.0f} ms; "
+          f"readjudicate preview {shown:.2f} s ({len(preview.reruns)} claims, {len(preview.changed)} changed), recorded "
+          f"{written:.2f} s ({len(done.changed)} new versions); publicity from the ledger {published:.2f} s ({rows} rows); "
+          f"drift {len(drift)}; load {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--staff", type=int, default=50_000)
     parser.add_argument("--claims", type=int, default=20_000)
+    parser.add_argument("--member-claims", type=int, default=200)
     arguments = parser.parse_args()
     adjudicator = Adjudicator.load(ROOT / "plans", ROOT / "rules")
     with tempfile.TemporaryDirectory(prefix="bench-office-") as folder:
         bench_application(adjudicator, arguments.staff, Path(folder))
     bench_publicity(adjudicator, arguments.claims)
+    with tempfile.TemporaryDirectory(prefix="bench-corrections-") as folder:
+        bench_corrections(adjudicator, arguments.member_claims, Path(folder))
 
 
 if __name__ == "__main__":
