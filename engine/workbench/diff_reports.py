@@ -158,8 +158,9 @@ def _describe(override: dict) -> str:
 def headline(data: dict) -> list[tuple[str, str]]:
     """What a reader must see before the report itself, as (key, sentence): the payout change,
     and, where the report has them, claims failed on a side, deferred (pending on one side, not
-    money lost), moved to another revision, changes no claim reached, and each side's source.
-    Reports written before those keys existed show what they have."""
+    money lost), moved to another revision, changes no claim reached, the largest causes, each
+    side's source and the YAML files changed. Reports written before those keys existed show
+    what they have."""
     facts = [("payout", f"{_count(data.get('claims'))} 笔理赔，{_count(data.get('changed'))} 笔有变化；赔付 "
                         f"{_yuan(_get(data, 'payout', 'base'))} → {_yuan(_get(data, 'payout', 'head'))}，"
                         f"差额 {_yuan(_get(data, 'payout', 'delta'), signed=True)}")]
@@ -176,8 +177,9 @@ def headline(data: dict) -> list[tuple[str, str]]:
     if data.get("unexercised"):
         facts.append(("unexercised", f"未被任何理赔触及的改动：{len(data['unexercised'])} 项（报告对它们没有结论）"))
     if data.get("causes"):
-        facts.append(("causes", "变化最大的原因：" + "；".join(f"{CAUSE_KINDS.get(cause.get('kind'), cause.get('kind'))} {cause.get('key')}（{_count(cause.get('claims'))} 笔，"
-                                                       f"{_yuan(cause.get('delta'), signed=True)}）" for cause in data["causes"][:3])))
+        largest = [f"{CAUSE_KINDS.get(cause.get('kind'), cause.get('kind'))} {cause.get('key')}"
+                   f"（{_count(cause.get('claims'))} 笔，{_yuan(cause.get('delta'), signed=True)}）" for cause in data["causes"][:3]]
+        facts.append(("causes", "变化最大的原因：" + "；".join(largest)))
     provenance = data.get("provenance") or {}
     if isinstance(provenance.get("base"), dict) and isinstance(provenance.get("head"), dict):
         facts.append(("provenance", "来源：" + " → ".join(_side(provenance[side]) for side in ("base", "head"))
