@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from engine.icd import normalise_code
 from engine.model.claim import Claim
 from engine.model.decision import Decision
-from engine.rules.compiler import CompiledPlan, RuleLibrary
+from engine.rules.compiler import CompiledPlan, RuleLibrary, in_force
 
 KIND_WORDS = {"revision": "plan revision", "entry": "disease-list entry", "clause": "exclusion clause",
               "circumstance": "circumstance code"}
@@ -89,8 +89,8 @@ class Reach:
             for disease_list in library.disease_lists.values():
                 for entry in disease_list.entries:
                     item_id = f"entry:{entry.key}"
-                    if item_id in wanted and all(item_id != known for known, _ in self.entries):
-                        self.entries.append((item_id, entry.codes))
+                    if item_id in wanted and all(item_id != known for known, _, _ in self.entries):
+                        self.entries.append((item_id, entry.codes, entry))
 
     def reached(self, claim: Claim | object, *decisions: Decision | None) -> set[str]:
         found: set[str] = set()
@@ -99,8 +99,9 @@ class Reach:
         event = claim.event
         found |= {f"circumstance:{code}" for code in getattr(event, "circumstances", None) or () if code in self.circumstances}
         codes = [normalise_code(diagnosis.code) for diagnosis in getattr(event, "diagnoses", None) or ()]
-        for item_id, code_set in self.entries:
-            if any(code_set.matches(code) for code in codes):
+        starts = [enrolment.start for enrolment in claim.enrolments]
+        for item_id, code_set, entry in self.entries:  # a dated entry is reached only by terms it is in force for
+            if any(code_set.matches(code) for code in codes) and any(in_force(entry, start) for start in starts):
                 found.add(item_id)
         for decision in decisions:
             for enrolment in decision.enrolments if decision is not None else ():
