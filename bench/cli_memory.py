@@ -1,7 +1,7 @@
 """Memory of `adjudicator adjudicate` over a long claims file, and what in it grows.
 
     python bench/cli_memory.py --claims 200000            # the issue's 200,001-claim run
-    python bench/cli_memory.py --claims 50000 --every 10000
+    python bench/cli_memory.py --claims 50000 --every 10000 --ledger   # also with a SQLite ledger
 
 Writes a synthetic corpus (`adjudicator synth`), then runs the CLI on it in a child process
 (decisions to a file, history in memory, as a user runs it without --ledger), sampling the
@@ -46,13 +46,15 @@ def count_lines(path: Path) -> int:
         return 0
 
 
-def cli_run(corpus: Path, every: int) -> None:
-    """The CLI in a child process: RSS by decisions written."""
+def cli_run(corpus: Path, every: int, ledger: bool = False) -> None:
+    """The CLI in a child process: RSS by decisions written (history in memory, or with
+    --ledger in a SQLite file, where it does not grow the process)."""
     with tempfile.TemporaryDirectory(prefix="cli-memory-") as folder:
         decisions = Path(folder) / "decisions.jsonl"
         started = time.perf_counter()
+        store = ["--ledger", str(Path(folder) / "ledger.db")] if ledger else []
         child = subprocess.Popen([sys.executable, "-m", "engine.cli", "adjudicate", str(corpus), "--out", str(decisions),
-                                  "--plans", str(ROOT / "plans"), "--rules", str(ROOT / "rules")],
+                                  "--plans", str(ROOT / "plans"), "--rules", str(ROOT / "rules"), *store],
                                  stderr=subprocess.DEVNULL, cwd=ROOT)
         samples, peak, next_mark = [], 0.0, 0
         while child.poll() is None:
@@ -65,7 +67,7 @@ def cli_run(corpus: Path, every: int) -> None:
                 next_mark = written + every
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
-    print(f"[cli] {elapsed:.0f} s, exit {child.returncode}, peak RSS {peak:.0f} MB; RSS (MB) by decisions written: "
+    print(f"[cli{' --ledger' if ledger else ''}] {elapsed:.0f} s, exit {child.returncode}, peak RSS {peak:.0f} MB; RSS (MB) by decisions written: "
           + ", ".join(f"{n:,}: {m:.0f}" for n, m in samples), flush=True)
 
 
@@ -101,6 +103,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=25_000, help="sample every this many claims")
     parser.add_argument("--corpus", default="mixed")
     parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--ledger", action="store_true", help="also run the CLI with a SQLite ledger")
     parser.add_argument("--skip-in-process", action="store_true")
     options = parser.parse_args()
     print(f"load average {os.getloadavg()}, {os.cpu_count()} CPUs")
@@ -111,6 +114,8 @@ def main() -> None:
         print(f"corpus: {count_lines(corpus):,} claims, {corpus.stat().st_size / 2**20:.0f} MB ({options.corpus})", flush=True)
         if not options.skip_cli:
             cli_run(corpus, options.every)
+        if options.ledger:
+            cli_run(corpus, options.every, ledger=True)
         if not options.skip_in_process:
             in_process(corpus, options.every)
 

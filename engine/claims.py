@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, Iterator
 
 from pydantic import ValidationError
 
-from engine.errors import ClaimError, Issue, quoted
+from engine.errors import ClaimError, Issue, encoding_guess, quoted
 from engine.model.claim import Claim
 from engine.model.types import normalise_id
 from engine.vocabulary import EVENT_KINDS
@@ -193,8 +193,9 @@ def _json_records(stream: BinaryIO, name: str) -> Iterator[ClaimRecord]:
 
 def _undecodable(error: UnicodeDecodeError, raw: bytes, start: int, name: str, line: int) -> Issue:
     column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+    guess = encoding_guess(raw) if start == 0 or len(raw) > 64 else ""  # a short line says little
     return Issue(f"not UTF-8: byte 0x{raw[error.start]:02x} at byte offset {start + error.start} ({error.reason}); "
-                 "claims files are UTF-8", file=name, line=line, column=column)
+                 + (f"{guess}; " if guess else "") + "claims files are UTF-8", file=name, line=line, column=column)
 
 
 # -- text -> data -------------------------------------------------------------------------------

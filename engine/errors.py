@@ -68,3 +68,18 @@ class RuleEvaluationError(EngineError):
 
 class LedgerError(EngineError):
     """The history store refused a change (for example, a claim recorded twice)."""
+
+
+def encoding_guess(raw: bytes) -> str:
+    """What a file that is not UTF-8 probably is, for the error that refuses it: a UTF-16 byte
+    order mark, or text that reads as GB18030 (GBK), as Windows tools in China often save it.
+    Empty when nothing fits."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "the file starts with a UTF-16 byte order mark: it is UTF-16"
+    sample = raw[:4096]
+    try:
+        sample.decode("gb18030")
+    except UnicodeDecodeError as error:
+        if len(raw) <= len(sample) or error.start < len(sample) - 4:  # only a cut character at the sample's end is forgiven
+            return ""
+    return "it reads as GB18030 (GBK)"

@@ -17,8 +17,9 @@ PostgreSQL) implement the same `Ledger` protocol.
 
 from __future__ import annotations
 
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Annotated, Iterable, Protocol, Sequence
 
@@ -153,14 +154,14 @@ class MemoryLedger:
                                       "adjudicate the claim again on the current history")
         for change in changes:
             if change.after != change.before:
-                self._values[change.key] = change.after
+                self._values[_compact_key(change.key)] = change.after
         self._claims.add(claim_id)
         if recording is not None:
             for alias in recording.aliases:
                 self._aliases[alias] = recording.person
                 self._aliases_of.setdefault(recording.person, set()).add(alias)
             if recording.events:
-                self._events.setdefault(recording.person, []).extend(recording.events)
+                self._events.setdefault(recording.person, []).extend(map(_compact_event, recording.events))
             for enrolment in recording.enrolments:
                 self._enrolments.setdefault((recording.person, enrolment.plan, enrolment.term_start), enrolment)
 
@@ -170,6 +171,17 @@ class MemoryLedger:
     def enrolments_of(self, person: str) -> list[EnrolmentRecord]:
         """The person's enrolments as first stated, by plan and term start."""
         return [record for (who, _, _), record in sorted(self._enrolments.items()) if who == person]
+
+
+# History kept in memory grows with every claim and must (a later claim reads its caps and
+# events). What repeats is stored once: a person's key and the term start appear in many
+# accumulators, a day in many events; each claim makes new copies of them (bench/cli_memory.py).
+def _compact_key(key: AccumulatorKey) -> AccumulatorKey:
+    return replace(key, member=sys.intern(key.member), term=key.term and sys.intern(key.term))
+
+
+def _compact_event(event: EventRecord) -> EventRecord:
+    return replace(event, first_day=sys.intern(event.first_day), last_day=sys.intern(event.last_day))
 
 
 def check_current(claim_id: str, changes: Iterable[Change], current_value) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from engine.errors import Issue, quoted
+from engine.errors import Issue, encoding_guess, quoted
 
 Path_ = tuple[str | int, ...]
 
@@ -173,8 +173,9 @@ def undecodable(error: UnicodeDecodeError, raw: bytes, name: str) -> Issue:
     """Where a file stops being UTF-8: line, column, byte offset and the offending byte."""
     line = raw.count(b"\n", 0, error.start) + 1
     column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+    guess = encoding_guess(raw)
     return Issue(f"not UTF-8: byte 0x{raw[error.start]:02x} at byte offset {error.start} ({error.reason}); "
-                 "save the file as UTF-8", file=name, line=line, column=column)
+                 + (f"{guess}: " if guess else "") + "save the file as UTF-8", file=name, line=line, column=column)
 
 
 def parse_yaml(text: str, name: str) -> tuple[YamlDocument, list[Issue]]:

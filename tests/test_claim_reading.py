@@ -277,3 +277,9 @@ def test_a_defect_before_the_ledger_costs_one_claim_in_prepare_many_too(adjudica
     assert isinstance(bad, ClaimError) and bad.claim_id == "c-defect"
     assert [str(issue) for issue in bad.issues] == [f"{INTERNAL_ERROR}: OverflowError: 'date value out of range'"]
     assert good.claim.claim_id == "g1" and after.claim.claim_id == "g2"
+
+
+def test_a_claim_line_saved_as_gb18030_is_named_so(adjudicator, tmp_path):
+    bad = json.dumps({"claim_id": "c-gbk", "member": {"name": "王小明", "employer": "兰州市总工会"}}, ensure_ascii=False)
+    path = between(tmp_path, bad.encode("gb18030"))
+    assert_fails_alone(adjudicator, path, "not UTF-8", "byte offset", "GB18030")

@@ -116,3 +116,21 @@ def test_a_complex_key_is_refused_without_building_it():
     _, issues = parse_yaml("? [a, b]\n: 1\n", "key.yaml")
     (issue,) = issues
     assert issue.line == 1 and "keys must be text" in issue.message
+
+
+@pytest.mark.parametrize("encoding, named", [("gb18030", "GB18030"), ("utf-16", "UTF-16")])
+def test_a_plan_saved_in_another_encoding_is_named(tmp_path, encoding, named):
+    """Windows tools in China save GB18030 (GBK) or UTF-16: the error says which it looks like."""
+    path = tmp_path / "plan.yaml"
+    path.write_bytes("plan: 示例\ntitle: 示例住院医疗互助保障\n".encode(encoding))
+    _, issues = read_yaml(path)
+    (issue,) = issues
+    assert issue.file == str(path) and "not UTF-8" in issue.message and "byte offset" in issue.message
+    assert named in issue.message and "save the file as UTF-8" in issue.message
+
+
+def test_a_latin1_byte_is_not_called_gb18030(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_bytes(b"title: ok\nname: \xff\n")
+    _, issues = read_yaml(path)
+    assert "GB18030" not in issues[0].message and "UTF-16" not in issues[0].message
