@@ -245,3 +245,46 @@ def test_the_working_tree_against_a_git_revision(tmp_path, scooter_rules):
     # c2: 5,000 → 4,000; c1 states a code neither side knows now: listed as failed on both, not paid 0
     assert (report["head"], report["payout"]["delta"]) == ("working tree", "-1000.00")
     assert [(f["claim_id"], f["side"]) for f in report["failed_claims"]] == [("c1", "both")]
+
+
+def test_the_new_sections_in_a_headless_browser(pending_heads, tmp_path):
+    """The page shows what the headline leaves out: causes with examples, the deferred claim and
+    what it waits for, a failed claim with its id and error, provenance and the YAML diff."""
+    from engine.office.browser import why_unavailable
+
+    reason = why_unavailable()
+    if reason:
+        pytest.skip(f"no browser to render the report in: {reason}")
+    from engine.diff_provenance import provenance, yaml_diff
+    from engine.office.browser import chromium
+
+    plans, rules = pending_heads
+    broken = json.loads(heart_attack("c-bad"))
+    broken["member"]["member_id"] = "m-bad"
+    broken["event"]["circumstances"] = ["no_such_code"]
+    corpus = tmp_path / "claims.jsonl"
+    corpus.write_text("\n".join(FIXTURE_CLAIMS + [heart_attack("c-ami"), json.dumps(broken)]) + "\n", encoding="utf-8")
+    base, head = PlanSource("base", PLANS, RULES), PlanSource("head", plans, rules)
+    summary = run_diff(corpus.read_text(encoding="utf-8").splitlines(), base, head, workers=1)
+    context = {"provenance": provenance(base, head, corpus, summary.claims), "yaml_diff": yaml_diff(base, head)}
+    path = tmp_path / "diff.html"
+    path.write_text(to_html(summary, "base", "head", None, context), encoding="utf-8")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(path.as_uri())
+        assert "+¥4,000.00" in page.locator(".diff-headline").inner_text()
+        assert "暂缓" in page.locator(".deferred-warning").inner_text() and "¥10,000.00" in page.locator(".deferred-warning").inner_text()
+        first_cause = page.locator("#causes tbody tr").first.inner_text()
+        assert "保障责任" in first_cause and "critical-illness/severe" in first_cause and "c-08" in first_cause
+        deferred = page.locator("#deferred tbody tr").first.inner_text()
+        assert "c-ami" in deferred and "lvef" in deferred
+        failed = page.locator("#failed-claims tbody tr").first.inner_text()
+        assert "c-bad" in failed and "no_such_code" in failed and "两边" in failed
+        assert page.locator(".yaml-diff").is_visible()
+        assert "all:" in page.locator(".yaml-diff").inner_text() and "12000.00" in page.locator(".yaml-diff").inner_text()
+        assert context["provenance"]["base"]["sha256"] in page.content()
+        page.locator("#causes th", has_text="差额").click()  # sortable like the other tables
+        assert errors == []
