@@ -7,8 +7,10 @@ file, line, column and field path.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 import types
 import typing
@@ -193,6 +195,7 @@ def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan
         plan_issues: list[Issue] = []
         for day, view in views:
             rules, view_issues = compile_plan(plan, view, document.issue)
+            view_issues = [_not_in_force(issue, view) for issue in view_issues]
             plan_issues += [issue for issue in view_issues if issue not in plan_issues]
             compiled_views.append((day, view, rules))
         plan_issues += group_enrolment_issues(plan, library, document.issue)
@@ -214,6 +217,17 @@ def read_plans(plans_dir: Path, library: RuleLibrary) -> tuple[list[CompiledPlan
             issues.append(Issue(f"plan {key[0]} revision {key[1]} is also defined in {seen[key]}", file=compiled.source))
         seen[key] = compiled.source
     return plans, issues
+
+
+def _not_in_force(issue: Issue, view: RuleLibrary) -> Issue:
+    """An unknown circumstance that the whole library knows is one not in force on the view's day: say so."""
+    match = re.match(r"unknown circumstance '([^']+)'", issue.message)
+    if view.whole is None or match is None or match.group(1) not in view.whole.circumstances:
+        return issue
+    start, end = view.whole.circumstance_dates.get(match.group(1), (None, None))
+    dates = f"in force {'from ' + str(start) if start else 'from the start'} {'to ' + str(end) if end else 'on'}"
+    return dataclasses.replace(issue, message=f"circumstance {match.group(1)!r} is not in force for terms starting "
+                                              f"{view.as_of_date} ({dates}), within this revision's dates")
 
 
 def library_views(plan: Plan, library: RuleLibrary) -> list[tuple[dt.date | None, RuleLibrary]]:

@@ -179,3 +179,17 @@ def test_one_entry_id_may_be_used_again_for_another_period_but_not_an_overlappin
     with pytest.raises(PlanError) as raised:
         load_library(with_ami("2024-12-31"))
     assert "entry id 'ami-mild' is already used by entry 1 of this list for overlapping dates" in str(raised.value)
+
+
+def test_check_reports_a_revision_whose_condition_names_a_code_not_in_force(tmp_path):
+    """e_scooter is in force from 2025: the 2024 inpatient revision may not test it."""
+    rules = rules_with_2025_change(tmp_path)
+    plans = tmp_path / "plans"
+    shutil.copytree(PLANS, plans)
+    edit(plans / "inpatient-medical" / "2024.yaml", "  clauses: [pre-existing]",
+         "  clauses: [pre-existing]\n  scoped:\n    - {when: {circumstance: e_scooter}, groups: [medical]}")
+    with pytest.raises(PlanError) as raised:
+        load_plans(plans, load_library(rules))
+    (message,) = [str(issue) for issue in raised.value.issues]
+    assert "inpatient-medical/2024.yaml" in message
+    assert "circumstance 'e_scooter' is not in force for terms starting 2024-01-01 (in force from 2025-01-01 on)" in message
