@@ -98,9 +98,9 @@ def read_library(rules_dir: Path) -> tuple[RuleLibrary, list[Issue]]:
     for document, model in parsed:
         if isinstance(model, ExclusionLibrary):
             _add_exclusions(document, model, library, issues)
-    for document, model in parsed:
-        if isinstance(model, DiseaseList):
-            _add_disease_list(document, model, library, issues)
+    lists = [(document, model) for document, model in parsed if isinstance(model, DiseaseList)]
+    for document, model in sorted(lists, key=lambda pair: pair[1].extends is not None):  # a list before those extending it
+        _add_disease_list(document, model, library, issues)
     return library, issues
 
 
@@ -131,7 +131,28 @@ def _add_disease_list(document: YamlDocument, model: DiseaseList, library: RuleL
             effective_from=entry.effective_from, effective_to=entry.effective_to,
         ))
     issues.extend(parser.issues)
+    if model.extends is not None:
+        _inherit(document, model, definition, library, issues)
     library.disease_lists[model.list] = definition
+
+
+def _inherit(document: YamlDocument, model: DiseaseList, definition: DiseaseListDefinition, library: RuleLibrary,
+             issues: list[Issue]) -> None:
+    """`extends: LIST`: the other list's entries (renamed into this list), less `remove` and those
+    this list defines again, then this list's own entries."""
+    base = library.disease_lists.get(model.extends)
+    if base is None:
+        issues.append(document.issue(f"unknown disease list {model.extends!r}{did_you_mean(model.extends, library.disease_lists)}",
+                                     ("extends",)))
+        return
+    known = {entry.id for entry in base.entries}
+    for index, entry_id in enumerate(model.remove):
+        if entry_id not in known:
+            issues.append(document.issue(f"{model.extends} has no entry {entry_id!r}{did_you_mean(entry_id, known)}", ("remove", index)))
+    own = {entry.id for entry in definition.entries}
+    inherited = [dataclasses.replace(entry, list=model.list) for entry in base.entries
+                 if entry.id not in model.remove and entry.id not in own]
+    definition.entries[:0] = inherited
 
 
 def _add_exclusions(document: YamlDocument, model: ExclusionLibrary, library: RuleLibrary, issues: list[Issue]) -> None:

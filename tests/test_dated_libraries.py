@@ -193,3 +193,36 @@ def test_check_reports_a_revision_whose_condition_names_a_code_not_in_force(tmp_
     (message,) = [str(issue) for issue in raised.value.issues]
     assert "inpatient-medical/2024.yaml" in message
     assert "circumstance 'e_scooter' is not in force for terms starting 2024-01-01 (in force from 2025-01-01 on)" in message
+
+
+def test_a_list_may_extend_another_plus_changes(tmp_path):
+    """critical-illness-mild-2026 extends the mild list, leaves out ami-mild and adds mild #26:
+    25 entries, keyed by the new list; a 2026 revision paying on it pays #26 (C73 behaviour 2,
+    3,000 × 1 unit) while the 2024 revision, on the old list, does not."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    (rules / "diseases" / "critical-illness-mild-2026.yaml").write_text(
+        "kind: diseases\nlist: critical-illness-mild-2026\ntitle: 重大疾病（轻症）2026\nextends: critical-illness-mild\n"
+        "remove: [ami-mild]\nentries:\n" + MILD_26.format(dates="").lstrip("\n"), encoding="utf-8")
+    library = load_library(rules)
+    extended = library.disease_lists["critical-illness-mild-2026"]
+    assert len(extended.entries) == 25 and "ami-mild" not in {e.id for e in extended.entries}
+    assert {e.key for e in extended.entries} >= {"critical-illness-mild-2026/thyroid-borderline-mild",
+                                                "critical-illness-mild-2026/malignant-tumour-mild"}
+    plans = tmp_path / "plans"
+    shutil.copytree(PLANS, plans)
+    old = plans / "critical-illness" / "2024.yaml"
+    text = old.read_text(encoding="utf-8")
+    (plans / "critical-illness" / "2026.yaml").write_text(
+        text.replace('revision: "2024"', 'revision: "2026"').replace("effective_from: 2024-01-01", "effective_from: 2026-01-01")
+        .replace("diseases: {list: critical-illness-mild}", "diseases: {list: critical-illness-mild-2026}"), encoding="utf-8")
+    edit(old, "effective_from: 2024-01-01\n", "effective_from: 2024-01-01\neffective_to: 2025-12-31\n")
+    adjudicator = Adjudicator.load(plans, rules, evaluator="python")
+    in_2026 = adjudicator.adjudicate(diagnosis_claim(2026, "c26")).decision
+    in_2025 = adjudicator.adjudicate(diagnosis_claim(2025, "c25")).decision
+    assert (str(in_2026.total), in_2026.enrolments[0].lines[0].disease.disease_list) == ("3000.00", "critical-illness-mild-2026")
+    assert (in_2025.status, str(in_2025.total)) == ("denied", "0.00")
+    (rules / "diseases" / "critical-illness-mild-2026.yaml").write_text(
+        "kind: diseases\nlist: x\ntitle: x\nextends: critical-illness-mlid\nremove: [nope]\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="unknown disease list 'critical-illness-mlid'"):
+        load_library(rules)

@@ -123,7 +123,17 @@ class DiseaseList(Strict):
     list: Identifier
     title: str
     source: str | None = None
-    entries: list[DiseaseEntry] = Field(min_length=1)
+    extends: Identifier | None = Field(default=None, description="继承的清单 / another list whose entries this one starts from")
+    remove: list[Identifier] = Field(default_factory=list, description="删除的条目 / with extends: ids of the other list's entries left out")
+    entries: list[DiseaseEntry] = Field(default_factory=list, description="疾病定义 / entries (with extends: added, or replacing those of the same id)")
+
+    @model_validator(mode="after")
+    def _has_entries(self):
+        if not self.entries and self.extends is None:
+            raise ValueError("a disease list needs entries (or `extends:` another list)")
+        if self.remove and self.extends is None:
+            raise ValueError("`remove` takes ids of the list named by `extends`")
+        return self
 
 
 class DisabilityGrade(Strict):
