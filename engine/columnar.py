@@ -84,7 +84,11 @@ class DecisionWriter:
         self.rows = 0
 
     def add(self, outcome: Decision | ClaimFailure) -> None:
-        for row in decision_rows(outcome):
+        self.add_rows(decision_rows(outcome))
+
+    def add_rows(self, rows: list[tuple]) -> None:
+        """Rows already flat (`decision_rows`), e.g. from a Dask worker."""
+        for row in rows:
             for column, value in zip(self._columns, row):
                 column.append(value)
         if len(self._columns[0]) >= ROW_GROUP:

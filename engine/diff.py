@@ -486,19 +486,20 @@ def member_chunks(records: Iterable[ClaimRecord | str], size: int = CHUNK_CLAIMS
 
 def run_diff(claims: Iterable[ClaimRecord | str], base: PlanSource, head: PlanSource, *, workers: int = 2,
              evaluator: str = "durable", top: int = 10, progress: Callable[[int], None] | None = None,
-             chunk_claims: int = CHUNK_CLAIMS, base_cache: BaseCache | None = None) -> Summary:
+             chunk_claims: int = CHUNK_CLAIMS, base_cache: BaseCache | None = None, client=None) -> Summary:
     """Adjudicate every claim under both plan sets; `progress(n)` is called as chunks finish.
 
     With `base_cache` (engine.diff_cache) whose entry matches, the base outcomes are read from
-    it and only the head is adjudicated; otherwise the entry is written as the base goes by."""
+    it and only the head is adjudicated; otherwise the entry is written as the base goes by.
+    With a Dask `client` (engine.cluster) chunks run on its workers instead of a process pool."""
     items = changed_items(base, head)
-    summary = _run(claims, base, head, workers, evaluator, top, progress, chunk_claims, items, base_cache)
+    summary = _run(claims, base, head, workers, evaluator, top, progress, chunk_claims, items, base_cache, client)
     summary.items = items
     return summary
 
 
 def _run(claims, base: PlanSource, head: PlanSource, workers: int, evaluator: str, top: int, progress, chunk_claims: int,
-         items: list[Item], base_cache: BaseCache | None = None) -> Summary:
+         items: list[Item], base_cache: BaseCache | None = None, client=None) -> Summary:
     summary = Summary()
     chunks = member_chunks(claims, chunk_claims)
     stored = base_cache.chunks() if base_cache is not None else None
@@ -506,7 +507,12 @@ def _run(claims, base: PlanSource, head: PlanSource, workers: int, evaluator: st
     tasks = _tasks(chunks, stored, keep_base=writer is not None)
     complete = False
     try:
-        if workers <= 1:
+        if client is not None:
+            from engine.cluster import PlanFiles, diff_partition, ordered_results
+
+            setup = (PlanFiles.read(base.plans, base.rules), PlanFiles.read(head.plans, head.rules), evaluator, top, items)
+            results = ordered_results(client, diff_partition, tasks, shared=(setup,))
+        elif workers <= 1:
             _start_worker(base, head, evaluator, top, items)
             results = (_diff_task(*task) for task in tasks)
         else:

@@ -40,6 +40,8 @@ def adjudicate(
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator: durable (the reference), generated (Python source compiled from the same rules) or python"),
     ledger: Optional[str] = LedgerOption,
     amounts_only: bool = typer.Option(False, "--amounts-only", help="write what each decision decides (status, amounts per line, reason codes, missing evidence, accumulator changes) without formulas or criteria texts: faster for bulk runs"),
+    workers: int = typer.Option(1, "--workers", help="N > 1: a local Dask cluster of N processes; the claims are partitioned by member, each member's claims in order in one partition"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="an existing Dask scheduler (tcp://host:8786) to run the partitions on; with --ledger (PostgreSQL) every partition records in the shared ledger"),
 ) -> None:
     """Adjudicate claims in order, each member's claims on the history of the ones before.
 
@@ -61,6 +63,15 @@ def adjudicate(
             err.print(f"error: {path}: no such claims file", markup=False)
             raise typer.Exit(1)
     adjudicator = load_adjudicator(plans, rules, evaluator.value)
+    if workers > 1 or cluster:
+        if explain:
+            err.print("error: --explain shows claims one by one, in this process; leave out --workers and --cluster", markup=False)
+            raise typer.Exit(1)
+        failed = _on_cluster(claims, plans, rules, evaluator.value, output, amounts_only, ledger, workers, cluster)
+        if failed:
+            err.print(f"{failed} claim(s) could not be adjudicated", markup=False)
+            raise typer.Exit(2)
+        return
     titles = library_titles(adjudicator.library)
     # piped into a file or a pager: lines as long as they are, not cut at 80 columns
     shown = out if out.is_terminal else Console(width=WIDE, highlight=False)
@@ -117,6 +128,53 @@ def adjudicate(
     if failed:
         err.print(f"{failed} claim(s) could not be adjudicated", markup=False)
         raise typer.Exit(2)
+
+
+def _on_cluster(claims: list[Path], plans: Path, rules: Path, evaluator: str, output: Path | None, amounts_only: bool,
+                ledger: str | None, workers: int, cluster: str | None) -> int:
+    """Adjudicate on Dask (engine.cluster): partitions of whole members, results written in
+    partition order as they come back, with a progress bar. How many claims failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from engine.claims import count_records
+    from engine.cluster import PlanFiles, adjudicate_partition, close_client, open_client, ordered_results
+    from engine.diff import CHUNK_CLAIMS, member_chunks
+
+    columnar = output is not None and output.suffix == ".parquet"
+    mode = "rows" if columnar else "amounts" if amounts_only else "json"
+    files = PlanFiles.read(plans, rules)
+    total = sum(count_records(path) for path in claims)
+    chunks = member_chunks((record for path in claims for record in read_claims_file(path)), CHUNK_CLAIMS)
+    failed = 0
+    try:
+        client = open_client(cluster, workers)
+    except OSError as error:
+        fail(f"cannot reach the Dask scheduler {cluster}: {error}")
+    try:
+        with contextlib.ExitStack() as stack:
+            if output is None:
+                stack.enter_context(stdout_guard())
+            sink = stack.enter_context(atomic_file(output, encoding=None if columnar else "utf-8")) if output else sys.stdout
+            if columnar:
+                from engine.columnar import DecisionWriter
+
+                rows = DecisionWriter(sink)
+                stack.callback(rows.close)
+            bar = stack.enter_context(Progress(TextColumn("adjudicate"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err))
+            task = bar.add_task("claims", total=total)
+            tasks = ((evaluator, mode, ledger, chunk) for chunk in chunks)
+            for items, chunk_failed, size in ordered_results(client, adjudicate_partition, tasks, shared=(files,)):
+                failed += chunk_failed
+                if columnar:
+                    rows.add_rows(items)
+                else:
+                    sink.write("".join(line + "\n" for line in items))
+                bar.advance(task, size)
+    except (OutputError, ClaimError) as error:
+        fail(error)
+    finally:
+        close_client(client)
+    return failed
 
 
 def _ledger_file(ledger: str | None) -> list[Path]:

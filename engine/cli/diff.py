@@ -30,7 +30,8 @@ def diff(
     fail_on: list[str] = typer.Option([], "--fail-on", help="exit 1 when crossed: total-delta>X, abs-total-delta>X, "
                                       "changed>N, failed>N, paid-to-denied, status-change, pending, new-failures, deferred, "
                                       "unexercised"),
-    workers: int = typer.Option(2, "--workers", help="processes (each compiles both plan sets once)"),
+    workers: int = typer.Option(2, "--workers", help="processes (each compiles both plan sets once); with --cluster local, the local Dask cluster's workers"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="run the chunks on Dask: an existing scheduler (tcp://host:8786), or 'local' for a local cluster of --workers processes"),
     evaluator: Evaluator = typer.Option(Evaluator.durable, help="rule evaluator"),
     quiet: bool = typer.Option(False, "--quiet", help="no terminal report (files and exit code only)"),
     base_cache: Optional[Path] = typer.Option(None, "--base-cache", help="folder keeping the base's outcomes (Parquet), keyed by "
@@ -91,14 +92,23 @@ def diff(
         except ValueError as error:
             err.print(f"error: {error}", markup=False)
             raise typer.Exit(1)
+        client = None
         try:
+            if cluster:
+                from engine.cluster import open_client
+
+                try:
+                    client = open_client(None if cluster == "local" else cluster, workers)
+                except OSError as error:
+                    err.print(f"error: cannot reach the Dask scheduler {cluster}: {error}", markup=False)
+                    raise typer.Exit(1)
             total = count_records(claims)
             with Progress(TextColumn("diff"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=err, disable=quiet) as bar:
                 task = bar.add_task("claims", total=total)
                 summary = run_diff(read_claims_file(claims), base_source, head_source, workers=workers,
                                    evaluator=evaluator.value, top=top, progress=lambda n: bar.advance(task, n),
-                                   base_cache=cache if base_cache is not None else None)
+                                   base_cache=cache if base_cache is not None else None, client=client)
             if base_cache is not None and not quiet:
                 err.print(f"base cache {cache.path}: {'used (only the head was adjudicated)' if summary.base_cache == 'used' else 'written'}",
                           markup=False)
@@ -106,6 +116,11 @@ def diff(
             for issue in error.issues:
                 err.print(f"error: {issue}", markup=False)
             raise typer.Exit(1)
+        finally:
+            if client is not None:
+                from engine.cluster import close_client
+
+                close_client(client)
         label_base, label_head = base_source.label, head_source.label
         context = {"provenance": provenance(base_source, head_source, claims, summary.claims),
                    "yaml_diff": yaml_diff(base_source, head_source)}
