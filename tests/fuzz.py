@@ -34,6 +34,7 @@ import re
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
@@ -50,8 +51,9 @@ CASES = (ROOT / "fixtures" / "cases" / "inpatient-medical-basics.yaml").read_tex
 
 # What came back, per target and kind ("decided", "located error", ...), for the long run's report.
 SEEN: Counter = Counter()
-# The input of the latest example that broke a property (hypothesis replays the shrunk one last).
-FAILING: dict[str, bytes] = {}
+# Per target, the inputs that broke a property, by failure (hypothesis replays each distinct
+# failure's shrunk example last, so the one kept is the smallest).
+FAILING: dict[str, dict[str, bytes]] = {}
 
 runner = CliRunner()
 
@@ -207,8 +209,13 @@ def _record(target: str, kind: str) -> None:
 def _keep_failing(target: str, data: bytes, check: Callable[[], None]) -> None:
     try:
         check()
-    except BaseException:
-        FAILING[target] = data
+    except BaseException as error:
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        failure = f"{type(error).__name__} at {Path(where.filename).name}:{where.lineno}: {str(error)[:300]}"
+        kept = FAILING.setdefault(target, {})
+        for known in [known for known in kept if known.split(": ", 1)[0] == failure.split(": ", 1)[0]]:
+            del kept[known]  # the same failure, now with a smaller example
+        kept[failure] = data
         raise
 
 
@@ -388,12 +395,12 @@ def main(argv: list[str] | None = None) -> int:
         except BaseException as error:  # a property broke: keep the input, go on with the others
             if isinstance(error, KeyboardInterrupt):
                 break
-            failures += 1
             found.mkdir(parents=True, exist_ok=True)
-            data = FAILING.get(target, b"")
-            saved = found / f"{target}-{hashlib.sha256(data).hexdigest()[:12]}.bin"
-            saved.write_bytes(data)
-            print(f"FOUND ({target}): {type(error).__name__}: {str(error)[:500]}\n  input: {saved}", flush=True)
+            for failure, data in FAILING.pop(target, {}).items():
+                failures += 1
+                saved = found / f"{target}-{hashlib.sha256(data).hexdigest()[:12]}.bin"
+                saved.write_bytes(data)
+                print(f"FOUND ({target}): {failure}\n  input: {saved}", flush=True)
         tried = {name: sum(count for kind, count in SEEN.items() if kind.startswith(name + ":")) for name in targets}
         print(f"[{(options.minutes * 60 - (deadline - time.monotonic())) / 60:5.1f} min] tried "
               + ", ".join(f"{name} {count:,}" for name, count in tried.items()) + f"; found {failures}", flush=True)
