@@ -6,7 +6,9 @@ lines and amounts.
 
 Precedence within an enrolment, as a claims officer reads a plan: eligibility, then coverage,
 then exclusions, then waiting periods. Every fired refusal is reported; any one of them denies
-the enrolment, and a refused stay consumes no deductible.
+the enrolment, and a refused stay consumes no deductible. An enrolment whose plan does not
+cover this kind of event is not applicable (catalogue §0, 2024.1): listed among the skipped
+ones with its reason, it does not count towards the claim's status.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine import lump_sum
+from engine.applicability import not_applicable
 from engine.events import events_key, events_of_claim, find_duplicate, records_events
 from engine.ledger import Change, History, Scratch
 from engine.model.claim import Claim
@@ -25,6 +28,7 @@ from engine.model.decision import (
     Refusal,
     SkippedEnrolment,
 )
+from engine.model.plan import LumpSum
 from engine.money import ZERO, format_money
 from engine.payout import PAYERS, ClaimTotals, PayoutContext
 from engine.rules.compiler import PRECEDENCE
@@ -77,7 +81,11 @@ def decide(
         return decision, scratch.reads()
     totals = ClaimTotals()  # targets come in adjudication order (catalogue §2), for the indemnity rule
     enrolment_decisions = []
+    skipped = list(skipped)
     for target, firing in zip(targets, fired):
+        if not _applies(claim, target, firing):
+            skipped.append(not_applicable(target.plan, claim, target.enrolment, "diagnosis"))
+            continue
         decision = _decide_enrolment(claim, target, firing, scratch, totals, person, explain)
         enrolment_decisions.append(decision)
         paid = sum((line.amount for line in decision.lines if line.benefit in target.plan.medical_benefits), ZERO)
@@ -106,6 +114,17 @@ def default_person(claim: Claim) -> str:
     from engine.identity import aliases_of
 
     return aliases_of(claim.member)[0]
+
+
+def _applies(claim: Claim, target: Target, firing: Firing) -> bool:
+    """A plan paying lump sums on disease lists applies only when a diagnosis of the claim is on
+    one of its lists for this member (catalogue §0, 2024.1); other plans, whose `events` name
+    what they cover, were sorted out with the targets."""
+    plan = target.plan
+    if not plan.classifies_diagnoses or any(not isinstance(b, LumpSum) for b in plan.plan.benefits):
+        return True
+    triggered = {plan.rule(name).benefit for name in firing.claim if plan.rule(name).kind == "benefit"}
+    return lump_sum.covers_a_diagnosis(plan, triggered, firing.facts)
 
 
 def _decide_enrolment(claim: Claim, target: Target, firing: Firing, scratch: Scratch, totals: ClaimTotals,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.model.decision import ClaimFailure, Decision, EnrolmentDecision
+from engine.model.decision import ClaimFailure, Decision, EnrolmentDecision, skipped_label
 from engine.money import format_money
 
 
@@ -25,7 +25,7 @@ def fresh(outcome: Decision | ClaimFailure) -> dict:
     for enrolment in outcome.enrolments:
         expected["enrolments"][enrolment.enrolment_id] = _enrolment(enrolment)
     if outcome.skipped:
-        expected["skipped"] = {s.enrolment_id: s.reason for s in outcome.skipped}
+        expected["skipped"] = {s.enrolment_id: skipped_label(s) for s in outcome.skipped}
     if not expected["enrolments"]:
         del expected["enrolments"]
     return expected
@@ -77,7 +77,7 @@ def updated(written: dict, outcome: Decision | ClaimFailure) -> dict:
         result["enrolments"] = {enrolment_id: _updated_enrolment(wanted, by_id[enrolment_id])
                                 for enrolment_id, wanted in written["enrolments"].items() if enrolment_id in by_id}
     if "skipped" in written:
-        actual = {s.enrolment_id: s.reason for s in outcome.skipped}
+        actual = {s.enrolment_id: skipped_label(s) for s in outcome.skipped}
         if written["skipped"] != actual:
             result["skipped"] = actual
     if isinstance(written.get("accumulators"), dict):

@@ -28,7 +28,7 @@ WIDE = 200  # columns when the view is not shown in a terminal (a file, a pager,
 STATUS = {"paid": "赔付", "partial": "部分赔付", "denied": "拒付", "pending": "待补材料", "void": "已作废"}
 STATUS_STYLE = {"paid": "green", "partial": "yellow", "denied": "red", "pending": "magenta"}
 CAPS = {"cap_per_term": "年度限额", "cap_per_claim": "单次限额", "cap_per_accident": "每次意外限额", "cap_per_life": "终身限额"}
-SKIPPED = {"outside_term": "事件不在本参保的保障期内", "event_not_covered": "本方案不保障此类事件"}
+SKIPPED = {"outside_term": "事件不在本参保的保障期内", "event_not_covered": "本方案不保障此类事件", "not_applicable": "本方案不保障此类事件"}
 INPUTS = {  # formula inputs an officer reads, by their Chinese names; the rest only with verbose
     "base": "计算基数", "deductible_per_term": "年度起付线", "deductible_used_before": "此前已用起付线",
     "deductible_consumed": "本次扣除起付线", "after_deductible": "扣除起付线后", "deductible_per_accident": "每次意外免赔额",
@@ -121,14 +121,12 @@ def officer_tree(decision: Decision, findings: dict[str, str] | None = None, cir
         root.add(f"[dim]会员 {escape(decision.member_id)}[/]")
     for enrolment in decision.enrolments:
         _enrolment(root, enrolment, words, verbose)
-    for item in getattr(decision, "not_applicable", []) or []:
-        text = f"不适用：{item.plan}（{item.message}）" if not verbose else \
-            f"不适用：{item.plan} 参保 {item.enrolment_id}（{item.message}；{item.code}）"
-        root.add(f"[dim]{escape(text)}[/]")
-    for skipped in decision.skipped:
-        text = f"不适用：{skipped.plan}（{SKIPPED.get(skipped.reason, skipped.reason)}）"
+    for skipped in decision.skipped:  # last and briefly: plans that do not cover this event
+        name = getattr(skipped, "plan_title", None) or skipped.plan
+        why = getattr(skipped, "message", None) or SKIPPED.get(skipped.reason, skipped.reason)
+        text = f"不适用：{name}（{why}）"
         if verbose:
-            text += f" 参保 {skipped.enrolment_id}"
+            text += f" 参保 {skipped.enrolment_id}" + (f"，{skipped.code}" if getattr(skipped, "code", None) else "")
         root.add(f"[dim]{escape(text)}[/]")
     if verbose and decision.accumulator_changes:
         history = root.add("[dim]累计额度变动（ledger keys）[/]")

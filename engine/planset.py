@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from engine.applicability import not_applicable
 from engine.errors import ClaimError, Issue
 from engine.icd import is_code, normalise_code
 from engine.procedures import is_procedure, normalise_procedure
@@ -43,7 +44,8 @@ class PlanSet:
 
     def targets(self, claim: Claim) -> tuple[list[Target], list[SkippedEnrolment]]:
         """The enrolments that cover the event (term and event kind), with the plan revision
-        in force on each one's start; the others are listed as skipped. Earlier terms, listed
+        in force on each one's start; the others are listed as skipped (outside the term, or
+        not applicable: the plan does not cover this kind of event). Earlier terms, listed
         only to show continuity, need no revision of their own."""
         targets, skipped, issues = [], [], []
         for index, enrolment in enumerate(claim.enrolments):
@@ -63,7 +65,7 @@ class PlanSet:
                 issues.append(Issue(f"plan {enrolment.plan!r} has no {wanted}", f"{where}.{'revision' if enrolment.revision else 'start'}"))
                 continue
             if not revision.plan.covers_event(claim.event.kind, claim.event.cause):
-                skipped.append(SkippedEnrolment(enrolment_id=enrolment.enrolment_id, plan=enrolment.plan, reason="event_not_covered"))
+                skipped.append(not_applicable(revision, claim, enrolment, "event"))
             else:
                 renewal, first_start = continuity(enrolment, claim.enrolments)
                 targets.append(Target(enrolment, revision, renewal, first_start))

@@ -164,7 +164,7 @@ BY_NAME: dict[str, str] = {
     "lines": "给付明细 / benefit id → amount",
     "refusals": "拒付原因代码 / every refusal code, e.g. waiting_period, excluded:hiv",
     "missing": "缺少的材料 / JSON paths of the missing findings (pending)",
-    "skipped": "未适用的参保 / enrolment id → outside_term or event_not_covered",
+    "skipped": "未适用的参保 / enrolment id → outside_term, or the not-applicable reason code (not_covered, excluded:<clause>)",
     "accumulators": "累计值 / member/plan/enrolment/benefit/measure → value after the claim",
     "error": "预期错误 / the claim must fail validation with a message containing this",
 }

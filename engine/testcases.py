@@ -54,7 +54,7 @@ from pydantic import ValidationError
 from engine.api import Adjudicator
 from engine.errors import PlanError
 from engine.ledger import MemoryLedger
-from engine.model.decision import ClaimFailure
+from engine.model.decision import ClaimFailure, skipped_label
 from engine.model.testcase import Expectation
 from engine.yamlsource import read_yaml
 
@@ -307,7 +307,7 @@ def compare_decision(decision, expected: dict, where: str, mismatches: list[str]
             if clause not in actual.clauses:
                 mismatches.append(f"{where}: {label}: clause {clause} did not decide (got {actual.clauses})")
     if "skipped" in expected:
-        check("skipped", {s.enrolment_id: s.reason for s in decision.skipped}, expected["skipped"])
+        check("skipped", {s.enrolment_id: skipped_label(s) for s in decision.skipped}, expected["skipped"])
     after = {change.key.label(member=False): change.after for change in decision.accumulator_changes}
     for key, value in (expected.get("accumulators") or {}).items():
         if key not in after:

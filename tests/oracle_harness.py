@@ -1,13 +1,11 @@
 """The engine and the oracle (`tests/oracle/`) side by side on a member's claims.
 
 `agree(adjudicator, claims)` adjudicates the claims in order with the engine (one fresh
-ledger) and with the oracle, and asserts that every decision agrees to the fen, with reasons.
-A claim whose decision, by the oracle, depends on a reading of the 2024.1 amendments that the
-engine does not follow yet ends the comparison of its member's claims there (the member's
-history would differ after it),
-unless the caller names that reading in `amended`: the tests of the amendments do, and are
-marked `xfail(strict=True)` until the engine follows them. Not-applicable enrolments (2024.1)
-only change the claim's status, so that alone is then left out, and the rest compared.
+ledger) and with the oracle, and asserts that every decision agrees to the fen, with reasons,
+statuses and not-applicable reasons. A claim whose decision, by the oracle, depends on a
+reading of the 2024.1 amendments that the engine does not follow (none now: FOLLOWED lists
+them all) ends the comparison of its member's claims there (the member's history would differ
+after it), unless the caller names that reading in `amended`.
 
 Each comparison reports, with `hypothesis.event`, what the claims covered (statuses, reasons,
 benefits paid), so that `pytest --hypothesis-show-statistics` shows the shares.
@@ -22,13 +20,14 @@ from oracle import ClaimOutcome, Oracle
 from oracle.compare import differences, not_applicable_differences
 
 AMENDMENTS = ("cabg", "plateau-stacks", "severe-ends-later", "scoped-pending", "not-applicable")
-FOLLOWED = frozenset({"cabg", "plateau-stacks", "severe-ends-later", "scoped-pending"})  # the engine follows these now
+FOLLOWED = frozenset({"cabg", "plateau-stacks", "severe-ends-later", "scoped-pending", "not-applicable"})  # the engine follows them all now
 
 
 def agree(adjudicator, claims: list[dict], amended: frozenset[str] = frozenset(), oracle: Oracle | None = None) -> list[ClaimOutcome]:
     """The oracle's outcomes of the claims compared (all of them, or up to the first that
     depends on an amendment not in `amended`)."""
     oracle = oracle or Oracle()
+    amended = amended | FOLLOWED  # statuses and not-applicable reasons are compared too
     decisions = adjudicate_valid(adjudicator, claims)
     compared, stopped = [], set()
     for claim, decision in zip(claims, decisions):
@@ -36,7 +35,7 @@ def agree(adjudicator, claims: list[dict], amended: frozenset[str] = frozenset()
         if member_id in stopped:
             continue
         expected = oracle.adjudicate(claim)
-        waiting_for = expected.amended - amended - FOLLOWED - {"not-applicable"}
+        waiting_for = expected.amended - amended
         if waiting_for:
             event(f"stopped before a 2024.1 reading: {', '.join(sorted(waiting_for))}")
             stopped.add(member_id)  # the member's later claims rest on a history that differs

@@ -25,11 +25,12 @@ def test_adjudicate_writes_one_decision_per_claim():
     # xizang, critical illness 2 units, women's plan 1 unit, which covers none of c-06/c-07):
     # c-06 AMI, troponin 9.5 and LVEF 52 fail the severe definition → mild 3,000 × 2;
     # c-07 T70.2 with J81 → plateau HAPE 5,000 × 2; c-08 breast cancer, behaviour 3 → severe
-    # 10,000 × 2 and invasive 15,000 × 1; c-09 Parkinson's without adl_lost → pending.
+    # 10,000 × 2 and invasive 15,000 × 1; c-09 Parkinson's without adl_lost → pending. The women's
+    # plan is not applicable to c-06 and c-07 (catalogue §0, 2024.1), so they are paid, not partial.
     assert [(d["claim_id"], d["status"], d["total"]) for d in decisions] == [
         ("c-01", "denied", "0.00"), ("c-02", "paid", "280.00"), ("c-03", "paid", "9480.00"),
         ("c-04", "denied", "0.00"), ("c-05", "partial", "8200.00"),
-        ("c-06", "partial", "6000.00"), ("c-07", "partial", "10000.00"), ("c-08", "paid", "35000.00"),
+        ("c-06", "paid", "6000.00"), ("c-07", "paid", "10000.00"), ("c-08", "paid", "35000.00"),
         ("c-09", "pending", "0.00"),
     ]
     # a mild payment names the list, the definition, and the severe definitions it failed, with the values stated

@@ -55,6 +55,11 @@ def test_the_bundled_claims(tmp_path):
     for technical in ("benefit:", "exclusion:", "member:m-1001", "SHA-256", "this diagnosis in", "cap_per_term", "waiting_period"):
         assert technical not in text, f"{technical!r} shown without --verbose"
     assert max(len(line) for line in lines) > 80  # piped: lines are not cut at 80 columns
+    # 2024.1: the women's plan on a heart attack is not applicable: listed last, briefly, and the
+    # claim is paid in full, not partial
+    c06 = lines.index("理赔 c-06：赔付 ¥6,000.00（重大疾病 ¥6,000.00）")
+    c07 = next(i for i, line in enumerate(lines) if line.startswith("理赔 c-07"))
+    assert lines[c07 - 1] == "└── 不适用：女职工特殊疾病互助保障（所患疾病不在本方案保障的疾病范围内）" and c06 < c07
 
 
 def test_verbose_adds_rule_ids_plan_hashes_and_ledger_keys(adjudicator):

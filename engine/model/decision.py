@@ -136,9 +136,23 @@ class EnrolmentDecision:
 
 @dataclass(slots=True)
 class SkippedEnrolment:
+    """An enrolment the claim did not count: its term does not cover the event's date, or
+    (catalogue §0, 2024.1) its plan does not cover this kind of event (not applicable, with the
+    reason code and sentence). `event_not_covered` is how decisions before 2024.1 said it."""
+
     enrolment_id: str
     plan: str
-    reason: Literal["outside_term", "event_not_covered"]
+    reason: Literal["outside_term", "not_applicable", "event_not_covered"]
+    code: Annotated[str | None, Field(description="not applicable: excluded:<clause> where a §1.1 clause names the event, else not_covered")] = None
+    message: Annotated[str | None, Field(description="not applicable: 中文说明")] = None
+    plan_title: str | None = None
+
+
+def skipped_label(skipped) -> str:
+    """How a test case names a skipped enrolment: outside_term, or the not-applicable reason code
+    (e.g. excluded:disease-caused)."""
+    code = getattr(skipped, "code", None)
+    return code if skipped.reason == "not_applicable" and code else skipped.reason
 
 
 @dataclass(slots=True)

@@ -46,7 +46,7 @@ class Expectation(Strict):
     status: str | None = None
     total: ExpectedMoney = None
     enrolments: dict[str, EnrolmentExpectation] = Field(default_factory=dict)
-    skipped: dict[str, str] | None = Field(default=None, description="enrolment id → outside_term or event_not_covered")
+    skipped: dict[str, str] | None = Field(default=None, description="enrolment id → outside_term, or the not-applicable reason code (not_covered, excluded:<clause>)")
     accumulators: dict[str, ExpectedMoney] = Field(default_factory=dict, description="plan/benefit/measure@term start (or @life), then @scope if any → value after")
     error: str | None = Field(default=None, description="the claim must fail validation with a message containing this")
 

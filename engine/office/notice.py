@@ -138,7 +138,7 @@ def build_notice(decided: DecidedClaim, plan_titles: dict[str, str], library=Non
             if text not in view.missing:
                 view.missing.append(text)
     for skipped in decision.skipped:
-        if skipped.reason == "event_not_covered":
+        if skipped.reason in ("not_applicable", "event_not_covered"):
             view.not_applicable.append(plan_titles.get(skipped.plan, skipped.plan))
     return view
 

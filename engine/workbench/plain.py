@@ -171,6 +171,6 @@ STATUS_NAMES = {"paid": "已赔付", "partial": "部分赔付", "denied": "拒�
                 "suspected_duplicate": "疑似重复理赔（待人工核实）"}
 MEASURE_NAMES = {"paid": "已赔付金额", "deductible_used": "已用免赔额", "days_paid": "已给付天数", "payments": "给付次数",
                  "ended": "保障已终止"}
-SKIPPED_NAMES = {"outside_term": "事件不在保障期内", "event_not_covered": "本方案不保障此类事件"}
+SKIPPED_NAMES = {"outside_term": "事件不在保障期内", "event_not_covered": "本方案不保障此类事件", "not_applicable": "本方案不保障此类事件"}
 CAP_NAMES = {"cap_per_claim": "每次理赔限额", "cap_per_accident": "每次意外限额", "cap_per_term": "保障期内限额",
              "cap_per_life": "终身限额"}
