@@ -245,9 +245,9 @@ def pay_per_day(benefit: PerDay, schedule_index: int, context: PayoutContext) ->
     } if explain else {}
     for extra in benefit.extra_days:
         extra_days = min(event_days(context.claim, extra.days), paid_days)
-        exact += context.amount(extra.amount_per_day) * extra_days
+        exact += context.amount(extra.rate(benefit)) * extra_days
         if explain:
-            formula.append(f"{extra_days} {extra.id} days × {context.describe(extra.amount_per_day)}")
+            formula.append(f"{extra_days} {extra.id} days × {context.describe(extra.rate(benefit))}")
             inputs[f"{extra.id}: {extra.days} among paid days"] = str(extra_days)
     _, computed, amount, caps, text = _settle(exact, " + ".join(formula), benefit, context)
     context.scratch.add(days_key, Decimal(paid_days))

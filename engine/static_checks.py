@@ -51,6 +51,7 @@ def static_issues(rules_dir: Path | str, plans_dir: Path | str, plans: list[Comp
     for plan in plans:
         errors += impossible_conditions(plan)
         warnings += never_paid(plan)
+        warnings += rates_the_notes_call_equal(plan)
         errors += double_payments(plan)
     return errors, warnings
 
@@ -248,6 +249,26 @@ def never_paid(plan: CompiledPlan) -> list[Issue]:
                 issues.append(_report(plan, f"{benefit.id} can never pay {entry.key}: every diagnosis meeting it also meets "
                                             f"a definition of {', '.join(benefit.yields_to)}, which it yields to",
                                       ("benefits", index, "diseases")))
+    return issues
+
+
+SAME_RATE = ("same rate", "同一标准", "相同标准")
+
+
+def rates_the_notes_call_equal(plan: CompiledPlan) -> list[Issue]:
+    """Extra days the plan's notes say are paid at the same rate as the benefit, written with a
+    rate of their own that differs: one of the two was changed without the other. (Leave the
+    extra days' `amount_per_day` out and the benefit's rate is used: written once.)"""
+    notes = (plan.plan.notes or "").lower()
+    if not any(phrase in notes for phrase in SAME_RATE):
+        return []
+    issues = []
+    for index, benefit in enumerate(plan.plan.benefits):
+        for extra_index, extra in enumerate(getattr(benefit, "extra_days", None) or []):
+            if extra.amount_per_day is not None and extra.amount_per_day != benefit.amount_per_day:
+                issues.append(_report(plan, f"the plan's notes say {extra.id} is paid at the same rate as {benefit.id}, but its "
+                                            f"amount_per_day differs from {benefit.id}'s; leave it out to use the benefit's rate",
+                                      ("benefits", index, "extra_days", extra_index, "amount_per_day")))
     return issues
 
 

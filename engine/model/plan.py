@@ -185,10 +185,14 @@ class Reimbursement(Caps, Clause):
 
 
 class ExtraDays(Clause):
-    """Days among the paid days that are paid again (e.g. ICU days paid twice)."""
+    """Days among the paid days that are paid again (e.g. ICU days paid twice). Without its own
+    `amount_per_day` they are paid at the benefit's rate, so that rate is written once."""
 
     days: DayField
-    amount_per_day: Amount
+    amount_per_day: Amount | None = Field(default=None, description="每日金额 / absent: the benefit's own amount_per_day")
+
+    def rate(self, benefit: "PerDay"):
+        return benefit.amount_per_day if self.amount_per_day is None else self.amount_per_day
 
 
 class PerDay(Caps, Clause):

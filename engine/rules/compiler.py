@@ -439,7 +439,8 @@ def _amounts(plan: Plan):
         if isinstance(benefit, PerDay):
             yield ("benefits", index, "amount_per_day"), benefit.amount_per_day
             for extra_index, extra in enumerate(benefit.extra_days):
-                yield ("benefits", index, "extra_days", extra_index, "amount_per_day"), extra.amount_per_day
+                if extra.amount_per_day is not None:
+                    yield ("benefits", index, "extra_days", extra_index, "amount_per_day"), extra.amount_per_day
 
 
 def _exclusion_clauses(selection, library: RuleLibrary, report, issues: list[Issue], where: tuple):
