@@ -241,7 +241,12 @@ def pay(plan: CompiledPlan, assessment: Assessment, context: PayoutContext,
                                         detail=f"{definition.key} was paid under {benefit.id} before; each disease is paid once"))
                 continue
             if benefit.max_payments_per_life is not None and made >= benefit.max_payments_per_life:
-                refusals.append(_limit_reached(benefit, made))
+                refusal = _limit_reached(benefit, made)
+                for other in assessment.yielded:  # say what yielded to the refused payment
+                    if other.diagnosis == candidate.diagnosis and definition in other.taken_by:
+                        refusal.detail += (f"; {other.benefit.id} met {other.definition.key} on this diagnosis and "
+                                           f"yields to {benefit.id}, which did not pay it")
+                refusals.append(refusal)
                 continue
             amount = context.amount(benefit.amount)
             context.scratch.add(payments_key, _ONE)

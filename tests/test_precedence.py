@@ -111,3 +111,23 @@ def test_the_bundled_plateau_rider_stacks_on_severe_and_mild():
     (plan,) = [c for c in compiled if c.plan.plan == "critical-illness"]
     rider = next(b for b in plan.plan.benefits if b.id == "plateau")
     assert rider.stacks_with == ["severe", "mild"]
+
+
+def test_a_refused_preferred_payment_says_what_yielded_to_it(tmp_path):
+    # two diagnoses meeting a once-in-life rider in one claim: the second is refused, and main,
+    # which met it too and yields to the rider, is named in the refusal
+    library, compiled, _, _ = plans_with(tmp_path, ", yields_to: [rider]")
+    text = (tmp_path / "plans" / "p.yaml").read_text(encoding="utf-8")
+    (tmp_path / "plans" / "p.yaml").write_text(text.replace("amount: 5000.00}", "amount: 5000.00, max_payments_per_life: 1}"),
+                                               encoding="utf-8")
+    library, _ = read_library(tmp_path / "rules")
+    compiled, problems = read_plans(tmp_path / "plans", library)
+    assert problems == []
+    two = claim("xizang")
+    two["event"]["diagnoses"].append({"code": "G30.9", "findings": {"adl_lost": 2}})
+    decision = Adjudicator(compiled, library).adjudicate(two).decision
+    assert paid(decision) == {"rider": Decimal("5000.00")}
+    (refusal,) = decision.enrolments[0].refusals
+    assert refusal.code == "lifetime_limit_reached"
+    assert refusal.detail.endswith("main met critical-illness-mild/alzheimers-mild on this diagnosis and yields to rider, "
+                                   "which did not pay it")
