@@ -83,7 +83,7 @@ def decide(
     enrolment_decisions = []
     skipped = list(skipped)
     for target, firing in zip(targets, fired):
-        if not _applies(claim, target, firing):
+        if not _applies(target, firing):
             skipped.append(not_applicable(target.plan, claim, target.enrolment, "diagnosis"))
             continue
         decision = _decide_enrolment(claim, target, firing, scratch, totals, person, explain)
@@ -116,7 +116,7 @@ def default_person(claim: Claim) -> str:
     return aliases_of(claim.member)[0]
 
 
-def _applies(claim: Claim, target: Target, firing: Firing) -> bool:
+def _applies(target: Target, firing: Firing) -> bool:
     """A plan paying lump sums on disease lists applies only when a diagnosis of the claim is on
     one of its lists for this member (catalogue §0, 2024.1); other plans, whose `events` name
     what they cover, were sorted out with the targets."""
